@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ENDPOINTS, tpAmbOf } from '../sefaz/endpoints.js';
+import { UF_CODES } from '../sefaz/identifiers.js';
+import { ConfigError } from './errors.js';
+import { schemaProblems, yamlProblems } from './problems.js';
+import { configFileSchema, type ConfigFile } from './schema.js';
+import type { CompanyConfig, Config, PasswordSource } from './types.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/dfe-sync/config.yaml';
+
+/** `--config FILE`, else $DFE_SYNC_CONFIG, else /etc/dfe-sync/config.yaml; absolute. */
+export function resolveConfigPath(file?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(file || env.DFE_SYNC_CONFIG || DEFAULT_CONFIG_PATH);
+}
+
+function passwordSource(c: ConfigFile['companies'][number]['certificate'], base: string): PasswordSource {
+  if (c.passwordFile !== undefined) return { from: 'file', path: resolve(base, c.passwordFile) };
+  if (c.passwordEnv !== undefined) return { from: 'env', name: c.passwordEnv };
+  // The schema guarantees exactly one source.
+  return { from: 'credential', name: c.passwordCredential! };
+}
+
+function toConfig(raw: ConfigFile, file: string): Config {
+  const base = dirname(file);
+  const defaults = ENDPOINTS[raw.environment];
+  const companies: CompanyConfig[] = raw.companies.map((c) => ({
+    cnpj: c.cnpj,
+    name: c.name,
+    uf: c.uf,
+    cUFAutor: UF_CODES[c.uf],
+    certificate: { pfx: resolve(base, c.certificate.pfx), password: passwordSource(c.certificate, base) },
+    window: c.window,
+    enabled: c.enabled,
+    startNSU: c.startNSU,
+    manifest: c.manifest,
+    targetedPerHour: c.targetedPerHour,
+  }));
+  return {
+    file,
+    environment: raw.environment,
+    tpAmb: tpAmbOf(raw.environment),
+    stateDir: resolve(base, raw.stateDir),
+    timezone: raw.timezone,
+    companies,
+    sefaz: {
+      urls: {
+        distribuicao: raw.sefaz.urls.distribuicao ?? defaults.distribuicao,
+        recepcaoEvento: raw.sefaz.urls.recepcaoEvento ?? defaults.recepcaoEvento,
+      },
+      caFile: raw.sefaz.caFile === undefined ? null : resolve(base, raw.sefaz.caFile),
+      timeoutSeconds: raw.sefaz.timeoutSeconds,
+      connectTimeoutSeconds: raw.sefaz.connectTimeoutSeconds,
+    },
+    output: raw.output ? { dir: resolve(base, raw.output.dir) } : null,
+    rules: { ...raw.rules },
+    daemon: { ...raw.daemon },
+    log: { ...raw.log },
+  };
+}
+
+/**
+ * Parses and validates a config file's text. `file` names it in messages and anchors its
+ * relative paths. Every problem found is reported at once, in file order.
+ */
+export function parseConfig(text: string, file: string): Config {
+  const path = resolve(file);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const syntax = yamlProblems(doc, lc);
+  if (syntax.length > 0) throw new ConfigError('CONFIG_INVALID', path, syntax);
+  let data: unknown;
+  try {
+    // A bound on alias expansion keeps a hostile file from exhausting memory.
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new ConfigError('CONFIG_INVALID', path, [(err as Error).message], { cause: err });
+  }
+  if (data === null || data === undefined) {
+    throw new ConfigError('CONFIG_INVALID', path, ['the file is empty: expected a mapping with environment, stateDir and companies']);
+  }
+  const result = configFileSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError('CONFIG_INVALID', path, schemaProblems(result.error.issues, configFileSchema, doc, lc));
+  }
+  return toConfig(result.data, path);
+}
+
+/** Reads the config (see resolveConfigPath for which file). Throws ConfigError. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = resolveConfigPath(file, env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ConfigError(
+        'CONFIG_MISSING',
+        path,
+        ['config file not found: pass --config FILE or set DFE_SYNC_CONFIG (default /etc/dfe-sync/config.yaml)'],
+        { cause: err },
+      );
+    }
+    const why = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new ConfigError('CONFIG_INVALID', path, [`cannot read the config file: ${why}`], { cause: err });
+  }
+  return parseConfig(text, path);
+}
