@@ -6,6 +6,8 @@
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Clock milliseconds per wall-clock millisecond (1 unless sped up): timers divide by it. */
+  readonly rate?: number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -28,10 +30,10 @@ export class ManualClock implements Clock {
 export class ScaledClock implements Clock {
   private readonly wallStart = Date.now();
   constructor(
-    private readonly factor: number,
+    readonly rate: number,
     private readonly start: number = Date.now(),
   ) {}
   now(): number {
-    return this.start + (Date.now() - this.wallStart) * this.factor;
+    return this.start + (Date.now() - this.wallStart) * this.rate;
   }
 }
