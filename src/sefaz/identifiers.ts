@@ -117,6 +117,11 @@ export function parseAccessKey(key: string): AccessKeyParts & { cDV: string } {
   };
 }
 
+/** Whether a string is an NSU as SEFAZ writes it (digits only, 15 at most). */
+export function isNSU(s: string): boolean {
+  return NSU_SHAPE.test(s);
+}
+
 /** NSUs travel as 15 digits, always (TNSU). */
 export function formatNSU(nsu: string | bigint | number): string {
   const s = typeof nsu === 'string' ? nsu : nsu.toString();

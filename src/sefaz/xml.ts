@@ -18,7 +18,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // also decodes numeric references (&#xE7;), which fast-xml-parser 5 ties to this flag
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   isArray: (name) => ALWAYS_ARRAY.has(name),
