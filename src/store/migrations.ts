@@ -1,0 +1,170 @@
+import type Database from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+/**
+ * The schema's history. A migration is never edited once released: a change is a new
+ * entry. `PRAGMA user_version` holds the number of migrations applied.
+ *
+ * Times are INTEGER milliseconds since the epoch. NSUs are TEXT of exactly 15 digits
+ * and CNPJs/keys TEXT (alphanumeric CNPJs exist): never numbers.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+const NSU_CHECK = (column: string): string =>
+  `CHECK (${column} IS NULL OR (length(${column}) = 15 AND ${column} NOT GLOB '*[^0-9]*'))`;
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'companies, documents, call log, targeted calls, gaps, leases',
+    sql: `
+      CREATE TABLE companies (
+        cnpj TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        capture_window TEXT NOT NULL,
+        rule_state TEXT NOT NULL CHECK (json_valid(rule_state)),
+        ultNSU TEXT ${NSU_CHECK('ultNSU')},
+        maxNSU TEXT ${NSU_CHECK('maxNSU')},
+        next_dist_at INTEGER,
+        next_dist_reason TEXT,
+        blocked_until INTEGER,
+        stopped TEXT,
+        documents INTEGER NOT NULL DEFAULT 0,
+        last_call_at INTEGER,
+        last_call_op TEXT,
+        last_cStat TEXT,
+        last_xMotivo TEXT,
+        last_docs INTEGER,
+        last_ms INTEGER,
+        last_error TEXT,
+        cert_cnpj TEXT,
+        cert_subject TEXT,
+        cert_not_after INTEGER,
+        cert_file TEXT,
+        cert_mtime REAL,
+        cert_saved_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        NSU TEXT ${NSU_CHECK('NSU')},
+        kind TEXT NOT NULL CHECK (kind IN ('resNFe', 'procNFe', 'resEvento', 'procEventoNFe', 'unknown')),
+        schema TEXT NOT NULL,
+        chNFe TEXT,
+        emitter_CNPJ TEXT,
+        emitter_CPF TEXT,
+        emitter_name TEXT,
+        dhEmi TEXT,
+        vNF TEXT,
+        cSitNFe TEXT,
+        tpNF TEXT,
+        nProt TEXT,
+        tpEvento TEXT,
+        xEvento TEXT,
+        nSeqEvento TEXT,
+        dhEvento TEXT,
+        gzip BLOB NOT NULL,
+        decode_error TEXT,
+        received_at INTEGER NOT NULL,
+        source_op TEXT NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX documents_by_nsu ON documents (cnpj, NSU) WHERE NSU IS NOT NULL;
+      -- Without an NSU a document is known by its key; events also by type and sequence,
+      -- so a cancellation and a correction of one NF-e are both kept.
+      CREATE UNIQUE INDEX documents_by_key
+        ON documents (cnpj, kind, chNFe, coalesce(tpEvento, ''), coalesce(nSeqEvento, ''))
+        WHERE NSU IS NULL;
+      CREATE INDEX documents_of_company ON documents (cnpj);
+      CREATE INDEX documents_by_chNFe ON documents (chNFe) WHERE chNFe IS NOT NULL;
+
+      CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        at INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        request_NSU TEXT,
+        request_chNFe TEXT,
+        cStat TEXT,
+        xMotivo TEXT,
+        ultNSU TEXT,
+        maxNSU TEXT,
+        docs INTEGER NOT NULL,
+        ms INTEGER NOT NULL,
+        error TEXT
+      ) STRICT;
+      CREATE INDEX calls_of_company ON calls (cnpj, at);
+      CREATE INDEX calls_by_time ON calls (at);
+
+      CREATE TABLE targeted_calls (
+        id INTEGER PRIMARY KEY,
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        at INTEGER NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('consNSU', 'consChNFe'))
+      ) STRICT;
+      CREATE INDEX targeted_calls_of_company ON targeted_calls (cnpj, at);
+
+      CREATE TABLE gaps (
+        id INTEGER PRIMARY KEY,
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        from_NSU TEXT NOT NULL ${NSU_CHECK('from_NSU')},
+        to_NSU TEXT NOT NULL ${NSU_CHECK('to_NSU')},
+        found_at INTEGER NOT NULL,
+        closed_at INTEGER,
+        note TEXT,
+        CHECK (from_NSU <= to_NSU)
+      ) STRICT;
+      CREATE INDEX gaps_of_company ON gaps (cnpj);
+
+      CREATE TABLE leases (
+        cnpj TEXT PRIMARY KEY NOT NULL,
+        holder_id TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL CHECK (pid > 0),
+        acquired_at INTEGER NOT NULL,
+        renewed_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX leases_by_holder ON leases (holder_id);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+/**
+ * Brings the database to SCHEMA_VERSION, one transaction per migration. The version is
+ * read again inside each write transaction, so two processes opening a new database at
+ * once apply every migration exactly once.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  refuseNewer(version(), file);
+  if (version() === SCHEMA_VERSION) return;
+  for (const migration of migrations) {
+    db.transaction(() => {
+      const current = version();
+      refuseNewer(current, file);
+      if (current >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}
+
+function refuseNewer(version: number, file: string): void {
+  if (version > SCHEMA_VERSION) {
+    throw new StoreError(
+      'STORE_SCHEMA_TOO_NEW',
+      `${file} has schema version ${version}, but this dfe-sync knows versions up to ${SCHEMA_VERSION}: ` +
+        'a newer dfe-sync wrote it. Run that version (or a newer one); an older one could lose its cursors.',
+    );
+  }
+}

@@ -1,0 +1,143 @@
+import type Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../clock.js';
+import { createContext, type StoreContext } from './context.js';
+import { processIsAlive, type ProcessIsAlive } from './liveness.js';
+import { openDatabase } from './open.js';
+import { acquireLeases } from './sql/acquireLeases.js';
+import { closeGap } from './sql/closeGap.js';
+import { commitDistBatch, type CommitResult, type DistBatch } from './sql/commitDistBatch.js';
+import { countDocuments } from './sql/countDocuments.js';
+import { getCompany } from './sql/getCompany.js';
+import { iterateDocuments } from './sql/iterateDocuments.js';
+import { listCalls } from './sql/listCalls.js';
+import { listCompanies } from './sql/listCompanies.js';
+import { listGaps } from './sql/listGaps.js';
+import { listLeases } from './sql/listLeases.js';
+import { pruneCalls } from './sql/pruneCalls.js';
+import { recordCall } from './sql/recordCall.js';
+import { recordTargetedCall } from './sql/recordTargetedCall.js';
+import { releaseLeases } from './sql/releaseLeases.js';
+import { renewLeases } from './sql/renewLeases.js';
+import { saveCertificateFacts } from './sql/saveCertificateFacts.js';
+import { saveState } from './sql/saveState.js';
+import { targetedCallsSince } from './sql/targetedCallsSince.js';
+import { upsertCompanies } from './sql/upsertCompanies.js';
+import type { RuleStateColumns } from './state.js';
+import type {
+  AcquireResult,
+  CallRecord,
+  CertificateFactsRecord,
+  CompanyInput,
+  CompanyRecord,
+  EpochMs,
+  Gap,
+  GapInput,
+  Lease,
+  LeaseHolder,
+  StoredCall,
+  StoredDocument,
+  TargetedOp,
+} from './types.js';
+
+export interface OpenStoreOptions {
+  /** Times the store writes itself (received_at, updated_at, defaults of `now`). */
+  clock?: Clock;
+  /** Replaces the check of a stale lease's process (tests). */
+  processIsAlive?: ProcessIsAlive;
+}
+
+/**
+ * The durable state of dfe-sync: one SQLite file, one connection, statements prepared
+ * once. `S` is the rules' CompanyState; the store reads only its RuleStateColumns and
+ * keeps the rest verbatim. Every method is synchronous (better-sqlite3).
+ */
+export class Store<S extends RuleStateColumns = RuleStateColumns> {
+  private readonly ctx: StoreContext;
+
+  constructor(db: Database.Database, file: string, options: OpenStoreOptions = {}) {
+    this.ctx = createContext(db, file, options.clock ?? systemClock, options.processIsAlive ?? processIsAlive);
+  }
+
+  get file(): string {
+    return this.ctx.file;
+  }
+
+  upsertCompanies(companies: readonly CompanyInput<S>[]): { created: string[] } {
+    return upsertCompanies(this.ctx, companies);
+  }
+  /** One company; prefer upsertCompanies for many (one transaction). True when it was new. */
+  upsertCompany(company: CompanyInput<S>): boolean {
+    return upsertCompanies(this.ctx, [company]).created.length === 1;
+  }
+  getCompany(cnpj: string): CompanyRecord<S> | null {
+    return getCompany<S>(this.ctx, cnpj);
+  }
+  listCompanies(): CompanyRecord<S>[] {
+    return listCompanies<S>(this.ctx);
+  }
+  saveCertificateFacts(cnpj: string, facts: CertificateFactsRecord): void {
+    saveCertificateFacts(this.ctx, cnpj, facts);
+  }
+
+  saveState(cnpj: string, state: S): void {
+    saveState(this.ctx, cnpj, state);
+  }
+  commitDistBatch(cnpj: string, batch: DistBatch<S>): CommitResult {
+    return commitDistBatch(this.ctx, cnpj, batch);
+  }
+  recordCall(cnpj: string, state: S, call: CallRecord, gaps?: readonly GapInput[]): void {
+    recordCall(this.ctx, cnpj, state, call, gaps);
+  }
+  listCalls(cnpj: string, options?: { since?: EpochMs; limit?: number }): StoredCall[] {
+    return listCalls(this.ctx, cnpj, options);
+  }
+  pruneCalls(before: EpochMs): number {
+    return pruneCalls(this.ctx, before);
+  }
+
+  recordTargetedCall(cnpj: string, op: TargetedOp, at?: EpochMs): void {
+    recordTargetedCall(this.ctx, cnpj, op, at);
+  }
+  targetedCallsSince(cnpj: string, since: EpochMs): EpochMs[] {
+    return targetedCallsSince(this.ctx, cnpj, since);
+  }
+
+  countDocuments(cnpj?: string): number {
+    return countDocuments(this.ctx, cnpj);
+  }
+  iterateDocuments(options?: { cnpj?: string; afterId?: number }): Generator<StoredDocument, void, undefined> {
+    return iterateDocuments(this.ctx, options);
+  }
+
+  listGaps(cnpj: string, options?: { openOnly?: boolean }): Gap[] {
+    return listGaps(this.ctx, cnpj, options);
+  }
+  closeGap(id: number, options?: { at?: EpochMs; note?: string }): boolean {
+    return closeGap(this.ctx, id, options);
+  }
+
+  acquireLeases(cnpjs: readonly string[], holder: LeaseHolder, ttlMs: number, now?: EpochMs): AcquireResult {
+    return acquireLeases(this.ctx, cnpjs, holder, ttlMs, now);
+  }
+  renewLeases(cnpjs: readonly string[], holder: LeaseHolder, ttlMs: number, now?: EpochMs): { renewed: string[]; lost: string[] } {
+    return renewLeases(this.ctx, cnpjs, holder, ttlMs, now);
+  }
+  releaseLeases(holder: LeaseHolder, cnpjs?: readonly string[]): number {
+    return releaseLeases(this.ctx, holder, cnpjs);
+  }
+  listLeases(): Lease[] {
+    return listLeases(this.ctx);
+  }
+
+  close(): void {
+    if (this.ctx.db.open) this.ctx.db.close();
+  }
+}
+
+/** Opens the state database at `file` (created 0600 in a 0700 directory where new) and migrates it. */
+export function openStore<S extends RuleStateColumns = RuleStateColumns>(
+  file: string,
+  options: OpenStoreOptions = {},
+): Store<S> {
+  return new Store<S>(openDatabase(file), file, options);
+}
