@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
 
 /**
  * JSON logs, one line per event, that an operator greps by `cnpj`. Secrets are redacted
@@ -24,12 +25,14 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
-export function createLogger(opts: { level?: LevelWithSilent; destination?: DestinationStream } = {}): Logger {
+/** `clock` stamps the lines, so a sped-up run (the demo) logs in its own time. */
+export function createLogger(opts: { level?: LevelWithSilent; destination?: DestinationStream; clock?: Clock } = {}): Logger {
+  const clock = opts.clock ?? systemClock;
   return pino(
     {
       level: opts.level ?? 'info',
       base: { service: 'dfe-sync' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => `,"time":"${new Date(clock.now()).toISOString()}"`,
       formatters: {
         level: (label) => ({ level: label }),
         log: (obj) => redactSecrets(obj) as Record<string, unknown>,

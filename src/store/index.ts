@@ -5,3 +5,4 @@ export { stateColumns, type RuleStateColumns } from './state.js';
 export { processIsAlive, type ProcessIsAlive } from './liveness.js';
 export type { DistBatch, CommitResult } from './sql/commitDistBatch.js';
 export type * from './types.js';
+export { stateDbPath } from './path.js';

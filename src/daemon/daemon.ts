@@ -1,0 +1,170 @@
+import type { CompanyConfig } from '../config/index.js';
+import { DfeSyncError } from '../errors.js';
+import { initialCompanyState } from '../rules/state.js';
+import { distStep, type StepResult } from '../sync/distStep.js';
+import type { SyncContext } from '../sync/context.js';
+import type { LeaseKeeper } from './leases.js';
+import { TimerQueue } from './timerQueue.js';
+import { wakeAt } from './wake.js';
+
+/** After an unexpected error in a company's step (a bug, a full disk), retry it after this. */
+const ERROR_RETRY_MS = 60_000;
+
+export interface DaemonOptions {
+  /** global limit on SEFAZ calls in flight */
+  maxInFlight: number;
+  leases: LeaseKeeper;
+  /**
+   * 'real': wake on timers (setTimeout scaled by the clock's rate). 'manual': never arm a
+   * timer; a driver calls runDue() and moves the clock to nextWakeAt() (discrete-event
+   * simulation, for the soak test).
+   */
+  timers?: 'real' | 'manual';
+}
+
+/**
+ * Schedules every company on a timer heap: each one is due at the instant its rules next
+ * allow a call, and only due companies are touched, so thousands of idle companies cost
+ * nothing between deadlines. At most `maxInFlight` steps run at once.
+ */
+export class Daemon {
+  private readonly queue = new TimerQueue();
+  private readonly companies = new Map<string, CompanyConfig>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private cancelWake: (() => void) | null = null;
+  private cancelRenew: (() => void) | null = null;
+  private stopping = false;
+
+  constructor(
+    private ctx: SyncContext,
+    private readonly opts: DaemonOptions,
+  ) {}
+
+  /** Registers the configured companies, takes their leases and starts working. */
+  start(): void {
+    this.applyCompanies(this.ctx.config.companies);
+    if ((this.opts.timers ?? 'real') === 'real') this.armRenewal();
+    this.pump();
+  }
+
+  /** A new configuration (SIGHUP): companies added, removed, re-windowed, retried. */
+  reload(ctx: SyncContext): void {
+    this.ctx = ctx;
+    this.applyCompanies(ctx.config.companies);
+    this.pump();
+  }
+
+  /** Stops taking new work, waits for the batches in flight to be committed, releases leases. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelWake?.();
+    this.cancelRenew?.();
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.opts.leases.release();
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** The next instant a company is due, or null when none is scheduled. */
+  nextWakeAt(): number | null {
+    return this.queue.peek()?.at ?? null;
+  }
+
+  /** Runs every company due now, and what they make due now, until nothing is due or in flight. */
+  async runDue(): Promise<void> {
+    for (;;) {
+      this.pump();
+      if (this.inFlight.size === 0) return;
+      await Promise.race(this.inFlight.values());
+    }
+  }
+
+  private applyCompanies(list: readonly CompanyConfig[]): void {
+    const { store, logger } = this.ctx;
+    const enabled = list.filter((c) => c.enabled);
+    store.upsertCompanies(list.map((c) => ({
+      cnpj: c.cnpj, name: c.name, enabled: c.enabled, window: c.window.text, initialState: initialCompanyState(),
+    })));
+    const keep = new Set(enabled.map((c) => c.cnpj));
+    const gone = [...this.companies.keys()].filter((c) => !keep.has(c));
+    for (const cnpj of gone) {
+      this.companies.delete(cnpj);
+      this.queue.remove(cnpj);
+    }
+    this.opts.leases.release(gone.filter((c) => !this.inFlight.has(c)));
+    this.opts.leases.acquire(enabled.map((c) => c.cnpj));
+    const now = this.ctx.clock.now();
+    for (const company of enabled) {
+      this.companies.set(company.cnpj, company);
+      if (!this.opts.leases.holds(company.cnpj)) continue;
+      const record = store.getCompany(company.cnpj);
+      // Starting or reloading is how an operator says "I fixed it": a stopped company is
+      // tried again (its stop comes back at once if the cause is still there).
+      if (record?.state.stopped) {
+        logger.info({ cnpj: company.cnpj }, `retrying company stopped for: ${record.state.stopped.message}`);
+        store.saveState(company.cnpj, { ...record.state, stopped: null });
+      }
+      if (!this.inFlight.has(company.cnpj)) this.queue.schedule(company.cnpj, now);
+    }
+    logger.info({ companies: list.length, enabled: enabled.length, leased: enabled.filter((c) => this.opts.leases.holds(c.cnpj)).length }, 'companies loaded');
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    const free = this.opts.maxInFlight - this.inFlight.size;
+    if (free > 0) {
+      for (const cnpj of this.queue.popDue(this.ctx.clock.now(), free)) this.launch(cnpj);
+    }
+    this.armWake();
+  }
+
+  private launch(cnpj: string): void {
+    const company = this.companies.get(cnpj);
+    if (company === undefined || !this.opts.leases.holds(cnpj)) return;
+    const ctx = this.ctx;
+    const run = distStep(ctx, company)
+      .then((result) => this.reschedule(cnpj, result))
+      .catch((err: unknown) => {
+        const code = err instanceof DfeSyncError ? err.code : 'INTERNAL';
+        ctx.logger.error({ cnpj, err, code }, `unexpected error syncing CNPJ ${cnpj}; retrying in ${ERROR_RETRY_MS / 1000} s`);
+        if (!this.stopping && this.companies.has(cnpj)) this.queue.schedule(cnpj, ctx.clock.now() + ERROR_RETRY_MS);
+      })
+      .finally(() => {
+        this.inFlight.delete(cnpj);
+        if (!this.companies.has(cnpj)) this.opts.leases.release([cnpj]);
+        this.pump();
+      });
+    this.inFlight.set(cnpj, run);
+  }
+
+  private reschedule(cnpj: string, { next }: StepResult): void {
+    if (this.stopping || !this.companies.has(cnpj)) return;
+    if (next.kind === 'call') this.queue.schedule(cnpj, this.ctx.clock.now());
+    else if (next.kind === 'wait' && next.until !== null) this.queue.schedule(cnpj, next.until);
+    // stopped, or a window that never opens: nothing to schedule until a reload
+  }
+
+  private armWake(): void {
+    this.cancelWake?.();
+    this.cancelWake = null;
+    if ((this.opts.timers ?? 'real') === 'manual' || this.stopping) return;
+    const next = this.queue.peek();
+    if (next === null || this.inFlight.size >= this.opts.maxInFlight) return;
+    this.cancelWake = wakeAt(this.ctx.clock, next.at, () => this.pump());
+  }
+
+  private armRenewal(): void {
+    const timer = setInterval(() => {
+      const lost = this.opts.leases.renew();
+      for (const cnpj of lost) this.queue.remove(cnpj);
+      // Companies another process held may be free now (it stopped or died).
+      const waiting = [...this.companies.keys()].filter((c) => !this.opts.leases.holds(c));
+      for (const cnpj of this.opts.leases.acquire(waiting)) this.queue.schedule(cnpj, this.ctx.clock.now());
+      this.pump();
+    }, this.opts.leases.renewEveryMs);
+    timer.unref();
+    this.cancelRenew = () => clearInterval(timer);
+  }
+}

@@ -1,0 +1,80 @@
+import { systemClock, type Clock } from '../clock.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { Daemon } from './daemon.js';
+import { LeaseKeeper } from './leases.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { installSignalHandlers } from './signals.js';
+
+const DAY_MS = 86_400_000;
+/** The call log is kept this long (the documents themselves forever). */
+const CALL_LOG_RETENTION_MS = 30 * DAY_MS;
+
+export interface RunOptions {
+  clock?: Clock;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+function startDaemon(runtime: Runtime, logger: Logger, timers: 'real' | 'manual'): { daemon: Daemon; leases: LeaseKeeper } {
+  const leases = new LeaseKeeper(runtime.ctx.store, logger);
+  const daemon = new Daemon(runtime.ctx, { maxInFlight: runtime.ctx.config.daemon.maxInFlight, leases, timers });
+  daemon.start();
+  return { daemon, leases };
+}
+
+/**
+ * `run --once`: one pass over the companies that may call now (each drained while its
+ * documents remain), with the same store, rules and leases as the daemon, then exit.
+ */
+export async function runOnce(configFile: string | undefined, opts: RunOptions = {}): Promise<void> {
+  const config = loadConfig(configFile, opts.env);
+  const logger = opts.logger ?? createLogger({ level: config.log.level });
+  const runtime = openRuntime(config, { clock: opts.clock ?? systemClock, logger, ...(opts.env ? { env: opts.env } : {}) });
+  try {
+    const { daemon } = startDaemon(runtime, logger, 'manual');
+    await daemon.runDue();
+    await daemon.stop();
+    logger.info({ companies: config.companies.length }, 'run --once finished');
+  } finally {
+    runtime.close();
+    logger.flush();
+  }
+}
+
+/** The daemon: runs until SIGTERM/SIGINT, reloads its configuration on SIGHUP. */
+export async function runDaemon(configFile: string | undefined, opts: RunOptions = {}): Promise<void> {
+  let config: Config = loadConfig(configFile, opts.env);
+  const logger = opts.logger ?? createLogger({ level: config.log.level });
+  const clock = opts.clock ?? systemClock;
+  const runtime = openRuntime(config, { clock, logger, ...(opts.env ? { env: opts.env } : {}) });
+  const { daemon } = startDaemon(runtime, logger, 'real');
+  logger.info({ pid: process.pid, config: config.file, companies: config.companies.length, environment: config.environment }, 'dfe-sync started');
+
+  // Also what keeps the process alive when every company is waiting or stopped.
+  const maintenance = setInterval(() => runtime.ctx.store.pruneCalls(clock.now() - CALL_LOG_RETENTION_MS), DAY_MS / 24);
+
+  await new Promise<void>((resolve) => {
+    const uninstall = installSignalHandlers(logger, {
+      async stop() {
+        clearInterval(maintenance);
+        await daemon.stop();
+        runtime.close();
+        uninstall();
+        logger.info('stopped cleanly');
+        logger.flush();
+        resolve();
+      },
+      reload() {
+        try {
+          config = loadConfig(config.file, opts.env);
+        } catch (err) {
+          logger.error({ err }, `configuration not reloaded, keeping the running one: ${(err as Error).message}`);
+          return;
+        }
+        daemon.reload(runtime.withConfig(config));
+        logger.info({ config: config.file, companies: config.companies.length }, 'configuration reloaded');
+      },
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/logger.js';
+import type { CompanyState, RuleSettings } from '../rules/state.js';
+import type { Store } from '../store/index.js';
+import type { SoapTransport } from '../transport/soapTransport.js';
+import type { CertificateCache } from './certificates.js';
+
+/** Everything one company's worker needs; the daemon and `run --once` build it once. */
+export interface SyncContext {
+  config: Config;
+  store: Store<CompanyState>;
+  transport: SoapTransport;
+  certificates: CertificateCache;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  /** where each committed document is also written as a file (`output.dir`), or null */
+  outputDir: string | null;
+}
+
+/** Rule settings from the config's `rules` section and a company's budget. */
+export function ruleSettingsOf(config: Config, targetedPerHour: number): RuleSettings {
+  return {
+    safetyMarginMs: config.rules.safetyMarginSeconds * 1000,
+    backoffBaseMs: config.rules.backoffBaseSeconds * 1000,
+    backoffMaxMs: config.rules.backoffMaxSeconds * 1000,
+    targetedPerHour,
+  };
+}
