@@ -1,0 +1,554 @@
+import type { Clock } from '../clock.js';
+import { tpAmbOf, type Environment, type TpAmb } from '../sefaz/endpoints.js';
+import type { SoapVersion } from '../sefaz/envelope.js';
+import {
+  XMOTIVO_656_LIMIT_20,
+  XMOTIVO_656_SEQUENCE,
+  XMOTIVO_656_WAIT_HOUR,
+  describeCStat,
+} from '../sefaz/catalog.js';
+import { cnpjBase, cnpjProblem, isValidAccessKey } from '../sefaz/identifiers.js';
+import { Company, NSU, type StoredDocument } from './company.js';
+import type { SimDocKind } from './documents.js';
+import { SimulatorError } from './errors.js';
+import { dhBrasilia } from './format.js';
+
+/**
+ * SEFAZ's side of NFeDistribuicaoDFe, without the wire: the documents of each interested
+ * CNPJ and the usage rules of NT 2014.002 (DESIGN.md §2), on the injected clock.
+ *
+ * Written from the rules themselves, not from the client's code (src/rules, src/sync):
+ * a bug shared by both would otherwise pass every test.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const BATCH = 50;
+const TARGETED_PER_HOUR = 20;
+const ZERO_NSU = '000000000000000';
+/** Older entries are dropped from the call log past this many (violations are all kept). */
+const MAX_CALLS_KEPT = 200_000;
+
+export type SimOp = 'distNSU' | 'consNSU' | 'consChNFe';
+
+/** A distDFeInt that passed the schema checks. */
+export interface SimQuery {
+  op: SimOp;
+  /** ultNSU (distNSU), NSU (consNSU) or chNFe (consChNFe), as sent. */
+  value: string;
+  tpAmb: string;
+  interested: { CNPJ: string } | { CPF: string };
+  /** The CNPJ in the client's TLS certificate; null when it carries none. */
+  certCnpj: string | null;
+  soap: SoapVersion;
+}
+
+export interface RetDistDoc {
+  /** Absent in consChNFe answers, as SEFAZ sends them since NT 2014.002 v1.15. */
+  NSU?: string;
+  schema: string;
+  /** gzip + base64. */
+  content: string;
+}
+
+/** retDistDFeInt, field by field. */
+export interface RetDist {
+  tpAmb: TpAmb;
+  verAplic: string;
+  cStat: string;
+  xMotivo: string;
+  dhResp: string;
+  /** Absent in consChNFe answers (real 2022 and 2026 captures). */
+  ultNSU?: string;
+  maxNSU?: string;
+  docs: RetDistDoc[];
+}
+
+/** Which rule or check decided an answer. */
+export type SimRule =
+  | 'sequence'
+  | 'wait-hour'
+  | 'limit-20'
+  | 'blocked'
+  | 'scripted'
+  | 'schema'
+  | 'environment'
+  | 'certificate'
+  | 'cnpj-base'
+  | 'cnpj-invalid'
+  | 'nsu-above-max'
+  | 'older-than-90-days'
+  | 'check-digit'
+  | 'not-interested'
+  | 'fault';
+
+/** Who caused a refusal: the client's own call, another system sharing the CNPJ, a script, an injected fault. */
+export type SimCause = 'client' | 'other-system' | 'scripted' | 'fault';
+
+export type FaultKind = 'latency' | 'reset' | 'http500' | 'truncate' | 'malformed' | 'cStat';
+
+export interface SimCall {
+  /** 1, 2, 3… in arrival order. */
+  seq: number;
+  /** Simulator clock, ms. */
+  at: number;
+  /** The same instant as dhResp writes it. */
+  time: string;
+  /** The interested CNPJ (or CPF); null when the request did not say. */
+  cnpj: string | null;
+  op: SimOp | null;
+  ultNSU?: string;
+  NSU?: string;
+  chNFe?: string;
+  /** null when no retDistDFeInt was produced (HTTP 500, SOAP Fault). */
+  cStat: string | null;
+  xMotivo: string | null;
+  docs: number;
+  answerUltNSU?: string;
+  answerMaxNSU?: string;
+  soap: SoapVersion;
+  rule: SimRule | null;
+  cause: SimCause | null;
+  /** The client broke a rule with this call. */
+  violation: boolean;
+  fault?: FaultKind;
+  /** The answer was produced but never reached the client (reset, truncated, malformed). */
+  answerLost?: boolean;
+}
+
+export type ViolatedRule = 'sequence' | 'wait-hour' | 'limit-20' | 'blocked';
+
+/** A rule the client broke, with the call that broke it. */
+export interface SimViolation {
+  call: number;
+  at: number;
+  time: string;
+  cnpj: string;
+  op: SimOp;
+  rule: ViolatedRule;
+  detail: string;
+}
+
+export interface CompanySnapshot {
+  cnpj: string;
+  documents: number;
+  kinds: Record<SimDocKind, number>;
+  maxNSU: string;
+  /** SEFAZ's sequence (the ultNSU of the last distNSU answer, whoever got it); null before the first. */
+  ultNSU: string | null;
+  /** The 656 block in force ends then (ms); null when none is. */
+  blockedUntil: number | null;
+  /** After an answer with ultNSU == maxNSU, no distNSU before then (ms); null when none is pending. */
+  distNSUAllowedAt: number | null;
+  /** consNSU + consChNFe in the last hour. */
+  targetedLastHour: number;
+}
+
+export interface DocumentView {
+  NSU: string;
+  kind: SimDocKind;
+  schema: string;
+  chNFe: string;
+  receivedAt: number;
+  xml: string;
+}
+
+export interface CompanyOptions {
+  /** Documents at NSU 1..N, received by the AN over the `spreadDays` before now. */
+  documents?: number;
+  /** Default 30 (all of them still served: the AN serves 90 days). */
+  spreadDays?: number;
+}
+
+export interface DistributionServiceOptions {
+  clock: Clock;
+  environment: Environment;
+  seed: number;
+  verAplic?: string;
+  onCall?: (call: SimCall) => void;
+}
+
+/** What a query's fault changes in its handling (the rest is the transport's business). */
+export interface QueryFault {
+  kind: FaultKind;
+  /** For kind 'cStat': answered without being processed. */
+  cStat?: '108' | '109' | '999';
+}
+
+interface Decision {
+  ret: RetDist;
+  rule: SimRule | null;
+  cause: SimCause | null;
+  violation: { rule: ViolatedRule; detail: string } | null;
+}
+
+/** The AN's wording: the catalog's wire text, else its MOC text without accents. */
+export function anText(cStat: string, variant = 0): string {
+  const info = describeCStat(cStat);
+  return info.wire[variant] ?? info.text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
+
+export class DistributionService {
+  private readonly companiesByCnpj = new Map<string, Company>();
+  private readonly callLog: SimCall[] = [];
+  private readonly violationLog: SimViolation[] = [];
+  private seq = 0;
+  private readonly tpAmb: TpAmb;
+  private readonly verAplic: string;
+
+  constructor(private readonly opts: DistributionServiceOptions) {
+    this.tpAmb = tpAmbOf(opts.environment);
+    this.verAplic = opts.verAplic ?? '1.7.8';
+  }
+
+  addCompany(cnpj: string, opts: CompanyOptions = {}): void {
+    const c = this.companyOf(checkedCnpj(cnpj));
+    const count = checkedCount('documents', opts.documents ?? 0);
+    const now = this.opts.clock.now();
+    c.receive(count, now - (opts.spreadDays ?? 30) * DAY, now);
+  }
+
+  /** Documents arriving now, after the existing ones. */
+  addDocuments(cnpj: string, count: number): void {
+    const now = this.opts.clock.now();
+    this.companyOf(checkedCnpj(cnpj)).receive(checkedCount('count', count), now, now);
+  }
+
+  company(cnpj: string): CompanySnapshot {
+    return this.snapshot(this.companyOf(checkedCnpj(cnpj)));
+  }
+
+  companies(): CompanySnapshot[] {
+    return [...this.companiesByCnpj.values()].map((c) => this.snapshot(c));
+  }
+
+  documents(cnpj: string): DocumentView[] {
+    return this.companyOf(checkedCnpj(cnpj)).docs.map((d) => ({
+      NSU: NSU(d.nsu),
+      kind: d.kind,
+      schema: d.schema,
+      chNFe: d.chNFe,
+      receivedAt: d.receivedAt,
+      xml: d.xml,
+    }));
+  }
+
+  /** The next call for this CNPJ gets a 656 as if another system had broken a rule: a real one-hour block. */
+  scriptAnswer(cnpj: string, answer: { cStat: '656'; xMotivo?: string }): void {
+    if (answer.cStat !== '656') throw new SimulatorError('SIM_BAD_INPUT', `scriptAnswer: only cStat "656" can be scripted, not "${String(answer.cStat)}"`);
+    this.companyOf(checkedCnpj(cnpj)).scripted.push(answer);
+  }
+
+  /**
+   * Another system made distNSU calls for this CNPJ, taking the next `documents`
+   * documents (made to arrive now if they do not exist yet): the shared sequence moves
+   * past them, and our client, asking with the ultNSU it was last given, is out of
+   * sequence. The other system's last request is taken to be at the new position, so
+   * repeating our own last request is no longer the tolerated retry.
+   */
+  otherSystemAdvances(cnpj: string, documents: number): void {
+    const c = this.companyOf(checkedCnpj(cnpj));
+    const n = checkedCount('documents', documents);
+    const now = this.opts.clock.now();
+    const target = (c.seqUlt ?? 0) + n;
+    if (target > c.maxNSU) c.receive(target - c.maxNSU, now, now);
+    c.seqUlt = target;
+    c.lastRequestUlt = target;
+    c.lastDistAt = now;
+    c.lastDistReachedMax = target === c.maxNSU;
+    c.lastDistBy = 'other-system';
+    c.movedByOther = true;
+  }
+
+  calls(): readonly SimCall[] {
+    return this.callLog;
+  }
+
+  violations(): readonly SimViolation[] {
+    return this.violationLog;
+  }
+
+  /** Answers a query under SEFAZ's rules, and logs it. */
+  query(q: SimQuery, fault?: QueryFault): RetDist {
+    const now = this.opts.clock.now();
+    const d = fault?.kind === 'cStat' ? this.faultAnswer(q, fault.cStat ?? '999', now) : this.decide(q, now);
+    const call = this.newCall(now, q.soap, {
+      cnpj: 'CNPJ' in q.interested ? q.interested.CNPJ : q.interested.CPF,
+      op: q.op,
+      ...queryValue(q.op, q.value),
+      cStat: d.ret.cStat,
+      xMotivo: d.ret.xMotivo,
+      docs: d.ret.docs.length,
+      answerUltNSU: d.ret.ultNSU,
+      answerMaxNSU: d.ret.maxNSU,
+      rule: d.rule,
+      cause: d.cause,
+      violation: d.violation !== null,
+      fault: fault?.kind,
+      answerLost: fault?.kind === 'reset' || fault?.kind === 'truncate' || fault?.kind === 'malformed' ? true : undefined,
+    });
+    if (d.violation !== null) {
+      this.violationLog.push({
+        call: call.seq,
+        at: now,
+        time: call.time,
+        cnpj: call.cnpj!,
+        op: q.op,
+        rule: d.violation.rule,
+        detail: d.violation.detail,
+      });
+    }
+    this.log(call);
+    return d.ret;
+  }
+
+  /** A request refused before any rule (schema): 215, logged. */
+  reject(soap: SoapVersion, detail: { cnpj?: string; op?: SimOp }): RetDist {
+    const now = this.opts.clock.now();
+    const ret = this.ret('215', anText('215'), now, { ultNSU: ZERO_NSU, maxNSU: ZERO_NSU });
+    this.log(
+      this.newCall(now, soap, {
+        cnpj: detail.cnpj,
+        op: detail.op,
+        cStat: ret.cStat,
+        xMotivo: ret.xMotivo,
+        answerUltNSU: ZERO_NSU,
+        answerMaxNSU: ZERO_NSU,
+        rule: 'schema',
+      }),
+    );
+    return ret;
+  }
+
+  /** A call that got no retDistDFeInt at all (an injected HTTP 500, a SOAP Fault): logged, nothing processed. */
+  unanswered(soap: SoapVersion, detail: { cnpj?: string; op?: SimOp; value?: string; fault?: FaultKind; rule: SimRule }): void {
+    const now = this.opts.clock.now();
+    const call = this.newCall(now, soap, {
+      cnpj: detail.cnpj,
+      op: detail.op,
+      ...(detail.op !== undefined && detail.value !== undefined ? queryValue(detail.op, detail.value) : {}),
+      rule: detail.rule,
+      cause: detail.fault === undefined ? null : 'fault',
+      fault: detail.fault,
+    });
+    this.log(call);
+  }
+
+  /** A call record with its keys in one order (the CLI prints them as JSON lines) and no undefined ones. */
+  private newCall(now: number, soap: SoapVersion, f: Partial<Omit<SimCall, 'seq' | 'at' | 'time' | 'soap'>>): SimCall {
+    const call: SimCall = {
+      seq: ++this.seq,
+      at: now,
+      time: dhBrasilia(now),
+      cnpj: f.cnpj ?? null,
+      op: f.op ?? null,
+      ultNSU: f.ultNSU,
+      NSU: f.NSU,
+      chNFe: f.chNFe,
+      cStat: f.cStat ?? null,
+      xMotivo: f.xMotivo ?? null,
+      docs: f.docs ?? 0,
+      answerUltNSU: f.answerUltNSU,
+      answerMaxNSU: f.answerMaxNSU,
+      soap,
+      rule: f.rule ?? null,
+      cause: f.cause ?? null,
+      violation: f.violation ?? false,
+      fault: f.fault,
+      answerLost: f.answerLost,
+    };
+    for (const key of Object.keys(call) as (keyof SimCall)[]) if (call[key] === undefined) delete call[key];
+    return call;
+  }
+
+  private log(call: SimCall): void {
+    this.callLog.push(call);
+    if (this.callLog.length > MAX_CALLS_KEPT) this.callLog.splice(0, this.callLog.length - MAX_CALLS_KEPT);
+    this.opts.onCall?.(call);
+  }
+
+  private companyOf(cnpj: string): Company {
+    let c = this.companiesByCnpj.get(cnpj);
+    if (c === undefined) {
+      c = new Company(cnpj, this.opts.seed, this.tpAmb);
+      this.companiesByCnpj.set(cnpj, c);
+    }
+    return c;
+  }
+
+  private snapshot(c: Company): CompanySnapshot {
+    const now = this.opts.clock.now();
+    const waitEnd = c.lastDistReachedMax && c.lastDistAt !== null ? c.lastDistAt + HOUR : null;
+    return {
+      cnpj: c.cnpj,
+      documents: c.docs.length,
+      kinds: c.kinds(),
+      maxNSU: NSU(c.maxNSU),
+      ultNSU: c.seqUlt === null ? null : NSU(c.seqUlt),
+      blockedUntil: c.blockedUntil !== null && c.blockedUntil > now ? c.blockedUntil : null,
+      distNSUAllowedAt: waitEnd !== null && waitEnd > now ? waitEnd : null,
+      targetedLastHour: c.targetedInHour(now),
+    };
+  }
+
+  private ret(cStat: string, xMotivo: string, now: number, cursor: { ultNSU?: string; maxNSU?: string } = {}, docs: RetDistDoc[] = []): RetDist {
+    return { tpAmb: this.tpAmb, verAplic: this.verAplic, cStat, xMotivo, dhResp: dhBrasilia(now), ...cursor, docs };
+  }
+
+  private faultAnswer(q: SimQuery, cStat: string, now: number): Decision {
+    const cursor = q.op === 'consChNFe' ? {} : { ultNSU: ZERO_NSU, maxNSU: ZERO_NSU };
+    return { ret: this.ret(cStat, anText(cStat), now, cursor), rule: 'fault', cause: 'fault', violation: null };
+  }
+
+  private decide(q: SimQuery, now: number): Decision {
+    const zeros = q.op === 'consChNFe' ? {} : { ultNSU: ZERO_NSU, maxNSU: ZERO_NSU };
+    const refuse = (cStat: string, rule: SimRule, cursor: { ultNSU?: string; maxNSU?: string } = zeros): Decision => ({
+      ret: this.ret(cStat, anText(cStat), now, cursor),
+      rule,
+      cause: null,
+      violation: null,
+    });
+
+    if (q.tpAmb !== this.tpAmb) return refuse('252', 'environment');
+    if (q.certCnpj === null) return refuse('282', 'certificate');
+    if (!('CNPJ' in q.interested)) return refuse('593', 'cnpj-base');
+    const cnpj = q.interested.CNPJ;
+    if (cnpjProblem(cnpj) !== null) return refuse('489', 'cnpj-invalid');
+    if (cnpjBase(cnpj) !== cnpjBase(q.certCnpj)) return refuse('593', 'cnpj-base');
+
+    const c = this.companyOf(cnpj);
+    const blocked = (xMotivo: string, rule: SimRule, cause: SimCause, violation: Decision['violation']): Decision => {
+      c.blockedUntil = now + HOUR;
+      c.blockXMotivo = xMotivo;
+      const cursor = q.op === 'consChNFe' ? {} : { ultNSU: NSU(c.seqUlt ?? 0), maxNSU: ZERO_NSU };
+      return { ret: this.ret('656', xMotivo, now, cursor), rule, cause, violation };
+    };
+
+    if (c.blockedUntil !== null && now < c.blockedUntil) {
+      const minutes = Math.ceil((c.blockedUntil - now) / 60_000);
+      return blocked(c.blockXMotivo, 'blocked', 'client', {
+        rule: 'blocked',
+        detail: `${q.op} during a 656 block (${minutes} min left); the hour restarts`,
+      });
+    }
+    const script = c.scripted.shift();
+    if (script !== undefined) {
+      const xMotivo = script.xMotivo ?? (q.op === 'distNSU' ? XMOTIVO_656_SEQUENCE : XMOTIVO_656_LIMIT_20);
+      return blocked(xMotivo, 'scripted', 'scripted', null);
+    }
+
+    if (q.op === 'distNSU') return this.distNSU(c, Number(q.value), now, refuse, blocked);
+    const used = c.targetedInHour(now);
+    if (used >= TARGETED_PER_HOUR) {
+      return blocked(XMOTIVO_656_LIMIT_20, 'limit-20', 'client', {
+        rule: 'limit-20',
+        detail: `${q.op} number ${used + 1} in an hour (consNSU + consChNFe may be 20)`,
+      });
+    }
+    c.targeted.push(now);
+    return q.op === 'consNSU' ? this.consNSU(c, Number(q.value), now, refuse) : this.consChNFe(c, q.value, now, refuse);
+  }
+
+  private distNSU(
+    c: Company,
+    ult: number,
+    now: number,
+    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
+    blocked: (xMotivo: string, rule: SimRule, cause: SimCause, violation: Decision['violation']) => Decision,
+  ): Decision {
+    if (ult > c.maxNSU) return refuse('589', 'nsu-above-max');
+    const inSequence = c.seqUlt === null || ult === c.seqUlt || ult === c.lastRequestUlt;
+    if (!inSequence) {
+      // The client followed the sequence as it last saw it: the other system moved it.
+      const followedItsOwn =
+        ult === c.clientGiven || ult === c.clientRequested || (c.clientGiven === null && c.clientRequested === null);
+      if (c.movedByOther && followedItsOwn) {
+        // This 656 tells the client SEFAZ's ultNSU: from now on the stale one is the client's own fault.
+        c.movedByOther = false;
+        c.clientGiven = c.seqUlt;
+        return blocked(XMOTIVO_656_SEQUENCE, 'sequence', 'other-system', null);
+      }
+      return blocked(XMOTIVO_656_SEQUENCE, 'sequence', 'client', {
+        rule: 'sequence',
+        detail: `distNSU with ultNSU ${NSU(ult)}; SEFAZ's last ultNSU is ${NSU(c.seqUlt!)}`,
+      });
+    }
+    if (c.lastDistReachedMax && c.lastDistAt !== null && now < c.lastDistAt + HOUR) {
+      const minutes = Math.round((now - c.lastDistAt) / 60_000);
+      if (c.lastDistBy === 'other-system') return blocked(XMOTIVO_656_WAIT_HOUR, 'wait-hour', 'other-system', null);
+      return blocked(XMOTIVO_656_WAIT_HOUR, 'wait-hour', 'client', {
+        rule: 'wait-hour',
+        detail: `distNSU ${minutes} min after an answer with ultNSU == maxNSU (${NSU(c.seqUlt ?? 0)}); one hour is required`,
+      });
+    }
+
+    const first = c.firstServable(ult, now);
+    const last = Math.min(first + BATCH - 1, c.maxNSU);
+    const docs: RetDistDoc[] = [];
+    for (let nsu = first; nsu <= last; nsu++) {
+      docs.push({ NSU: NSU(nsu), schema: c.doc(nsu)!.schema, content: c.zip(nsu) });
+    }
+    const answerUlt = docs.length > 0 ? last : c.maxNSU;
+    c.seqUlt = answerUlt;
+    c.lastRequestUlt = ult;
+    c.lastDistAt = now;
+    c.lastDistReachedMax = answerUlt === c.maxNSU;
+    c.lastDistBy = 'client';
+    c.clientGiven = answerUlt;
+    c.clientRequested = ult;
+    c.movedByOther = false;
+    const cursor = { ultNSU: NSU(answerUlt), maxNSU: NSU(c.maxNSU) };
+    if (docs.length === 0) return { ret: this.ret('137', anText('137'), now, cursor), rule: null, cause: null, violation: null };
+    return { ret: this.ret('138', anText('138', 0), now, cursor, docs), rule: null, cause: null, violation: null };
+  }
+
+  private consNSU(
+    c: Company,
+    nsu: number,
+    now: number,
+    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
+  ): Decision {
+    if (nsu > c.maxNSU) return refuse('589', 'nsu-above-max');
+    const cursor = { ultNSU: NSU(nsu), maxNSU: NSU(c.maxNSU) };
+    const doc = c.doc(nsu);
+    if (doc === undefined) return { ret: this.ret('137', anText('137'), now, cursor), rule: null, cause: null, violation: null };
+    if (tooOld(doc, now)) return refuse('632', 'older-than-90-days', cursor);
+    const docs = [{ NSU: NSU(nsu), schema: doc.schema, content: c.zip(nsu) }];
+    return { ret: this.ret('138', anText('138', 1), now, cursor, docs), rule: null, cause: null, violation: null };
+  }
+
+  private consChNFe(
+    c: Company,
+    chNFe: string,
+    now: number,
+    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
+  ): Decision {
+    if (!isValidAccessKey(chNFe)) return refuse('236', 'check-digit');
+    const found = c.nfe(chNFe);
+    if (found === undefined) return refuse('640', 'not-interested');
+    if (now - found.receivedAt > 90 * DAY) return refuse('632', 'older-than-90-days');
+    const docs = [{ schema: found.doc.schema, content: c.zip(found.doc.nsu) }];
+    return { ret: this.ret('138', anText('138', 1), now, {}, docs), rule: null, cause: null, violation: null };
+  }
+}
+
+function queryValue(op: SimOp, value: string): Pick<SimCall, 'ultNSU' | 'NSU' | 'chNFe'> {
+  return op === 'distNSU' ? { ultNSU: value } : op === 'consNSU' ? { NSU: value } : { chNFe: value };
+}
+
+function tooOld(doc: StoredDocument, now: number): boolean {
+  return now - doc.receivedAt > 90 * DAY;
+}
+
+function checkedCnpj(cnpj: string): string {
+  const problem = cnpjProblem(cnpj);
+  if (problem !== null) throw new SimulatorError('SIM_BAD_INPUT', problem);
+  return cnpj;
+}
+
+function checkedCount(name: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new SimulatorError('SIM_BAD_INPUT', `${name} must be a whole number from 0 to 1000000, not ${String(n)}`);
+  }
+  return n;
+}
