@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import tls from 'node:tls';
@@ -259,10 +260,17 @@ export class SoapTransport {
         });
       });
       request.on('socket', (socket: Socket) => {
-        if (request.reusedSocket) {
+        // The agent may hand over a socket that connected, or even finished its
+        // handshake, before this listener existed (a fresh one made for a queued request):
+        // its events are gone, so ask the socket. Misjudging this as 'before-send' would
+        // retry at once a request SEFAZ may have served.
+        // Once our Finished message went out, request bytes may follow: count it as sent.
+        const finished = (socket as TLSSocket).getFinished?.();
+        if (request.reusedSocket || finished !== undefined) {
           requestSent();
           return;
         }
+        if (!socket.connecting) state.connected = true;
         timer = setTimeout(
           () =>
             fail(
