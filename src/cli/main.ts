@@ -1,31 +1,42 @@
 #!/usr/bin/env node
-import { Command, type CommanderError } from 'commander';
+import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { ConfigError } from '../config/index.js';
+import { DfeSyncError } from '../errors.js';
 import { registerCertCommand } from './commands/cert.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSimCommand } from './commands/sim.js';
+import { registerStatusCommand } from './commands/status.js';
+import { errorLines, exitCodeOf, withUsageExits } from './common.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-const program = new Command()
-  .name('dfe-sync')
-  .description(
-    'Keeps companies\' inbound NF-e in sync with SEFAZ NFeDistribuicaoDFe, never earning a 656.\n' +
-      'Commands that read the config take --config FILE (default $DFE_SYNC_CONFIG, then /etc/dfe-sync/config.yaml).',
-  )
-  .version(version)
-  .showHelpAfterError()
-  // Inherited by every subcommand: one error form, exit 2 for a command line that cannot work.
-  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'dfe-sync: ')) })
-  .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
+const program = withUsageExits(
+  new Command()
+    .name('dfe-sync')
+    .description(
+      'Keeps companies\' inbound NF-e in sync with SEFAZ NFeDistribuicaoDFe, never earning a 656.\n' +
+        'Commands that read the config take --config FILE (default $DFE_SYNC_CONFIG, then /etc/dfe-sync/config.yaml).\n' +
+        'Exit codes: 0 done, 1 an operational failure, 2 a command line or config that cannot work.',
+    )
+    .version(version)
+    .showHelpAfterError(),
+);
 
 registerRunCommand(program);
+registerStatusCommand(program);
+registerExportCommand(program);
+registerDoctorCommand(program);
 registerCertCommand(program);
+registerSimCommand(program);
+registerDemoCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`dfe-sync: ${message}\n`);
-  process.exitCode = err instanceof ConfigError ? 2 : 1;
+  process.stderr.write(errorLines(err));
+  if (!(err instanceof DfeSyncError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = exitCodeOf(err);
 }

@@ -4,8 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import {
-  UsageError, inspectPassword, registerCertCommand, runInspect, runMakeTest, type CliIO,
+  inspectPassword, registerCertCommand, runInspect, runMakeTest, type CliIO,
 } from '../../src/cli/commands/cert.js';
+import { UsageError } from '../../src/cli/common.js';
 import { makeClientPfx, makeTestCA } from '../../src/cert/testMaterial.js';
 import { CertificateError } from '../../src/cert/errors.js';
 import { tempDir } from './helpers.js';

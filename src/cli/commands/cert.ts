@@ -2,21 +2,14 @@
  * `dfe-sync cert`: inspect a .pfx, or make test material for the simulator and demo.
  * The work is in plain functions (tested directly); commander only wires them.
  */
-import { Command, Option, type CommanderError } from 'commander';
+import { Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import { systemClock, type Clock } from '../../clock.js';
-import { DfeSyncError } from '../../errors.js';
 import { readPfx, type LoadedCertificate } from '../../cert/load.js';
 import { ensureTestMaterial } from '../../cert/testMaterial.js';
 import { cnpjProblem } from '../../sefaz/identifiers.js';
-
-/** A command line that cannot work as given: exit code 2. */
-export class UsageError extends DfeSyncError {
-  constructor(message: string) {
-    super('CLI_USAGE', message);
-  }
-}
+import { UsageError, repeatable, runCommand, withUsageExits } from '../common.js';
 
 const DAY = 86_400_000;
 
@@ -159,31 +152,16 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-async function run(work: () => Promise<string> | string): Promise<void> {
-  try {
-    process.stdout.write(await work());
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`dfe-sync: ${message.split('\n')[0]}\n`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
-  }
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const run = (work: () => Promise<string> | string): Promise<void> => runCommand(async () => ({ text: await work() }));
 
 export function registerCertCommand(program: Command): void {
-  const cert = program
-    .command('cert')
-    .description('inspect an A1 certificate (.pfx), or make test certificates')
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'dfe-sync: ')) })
-    // commander's own complaints (unknown option, missing argument) are usage errors too
-    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
+  const cert = withUsageExits(program.command('cert').description('inspect an A1 certificate (.pfx), or make test certificates'));
 
   cert
     .command('make-test')
     .description('write a test CA, a server certificate for 127.0.0.1/localhost and client .pfx files (keeps what DIR already has)')
     .requiredOption('--out <dir>', 'directory for the test material')
-    .option('--cnpj <cnpj>', 'a client certificate for this CNPJ (repeatable)', collect, [])
+    .option('--cnpj <cnpj>', 'a client certificate for this CNPJ (repeatable)', repeatable, [])
     .option('--legacy', 'new .pfx files use RC2-40/3DES, as older exports do')
     .action((o: MakeTestOptions) => run(() => runMakeTest(o)));
 

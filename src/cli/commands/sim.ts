@@ -2,7 +2,7 @@
  * `dfe-sync sim`: the SEFAZ simulator for tests, demos and acceptance tests. The work is
  * in src/sim/cli.ts (tested directly); commander only wires it.
  */
-import { Command, InvalidArgumentError, type CommanderError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DfeSyncError } from '../../errors.js';
 import {
   CompanyArgs,
@@ -12,6 +12,7 @@ import {
   wholeNumber,
   type SimCommandOptions,
 } from '../../sim/cli.js';
+import { withUsageExits } from '../common.js';
 
 interface ParsedOptions {
   tlsDir: string;
@@ -35,7 +36,7 @@ function arg<T>(parse: (value: string) => T): (value: string) => T {
 /** The `sim` command; `run` is what its action does (tests pass their own). */
 export function buildSimCommand(run: (o: SimCommandOptions) => Promise<void> = runSimCommand): Command {
   const companies = new CompanyArgs();
-  return new Command('sim')
+  return withUsageExits(new Command('sim'))
     .description(
       'run the SEFAZ simulator (NFeDistribuicaoDFe over mutual TLS, SEFAZ rules enforced) on 127.0.0.1;\n' +
         'prints "listening https://127.0.0.1:PORT" first, then one JSON line per call; stops on SIGTERM/SIGINT',
@@ -47,8 +48,6 @@ export function buildSimCommand(run: (o: SimCommandOptions) => Promise<void> = r
     .option('--documents <n>', 'documents of mixed kinds at NSU 1..N for the --cnpj before it', arg((v) => companies.documents(v)))
     .option('--seed <n>', 'seed of the generated documents', arg((v) => wholeNumber('--seed', v, 0, 2 ** 32 - 1)), 1)
     .option('--clock-scale <n>', "simulated seconds per real second for SEFAZ's rules (1: real time)", arg(clockScale), 1)
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'dfe-sync: ')) })
-    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (o: ParsedOptions) => {
       await run({
         tlsDir: o.tlsDir,
