@@ -37,10 +37,23 @@ export function stoppedProblem(stop: CompanyState['stopped']): string | null {
   return /^stopped\b/.test(stop.message) ? stop.message : `stopped until the operator acts: ${stop.message}`;
 }
 
+/**
+ * How long a 656 we did not cause keeps the "another system" problem on the status: long
+ * enough to be seen on the next look, not forever after the operator stopped the other
+ * system (each new such 656 starts it again).
+ */
+export const ANOTHER_SYSTEM_SHOWN_MS = 7 * 86_400_000;
+
+/** The last 656 SEFAZ gave although every rule was kept, while recent enough to show. */
+export function recentAnotherSystem(anotherSystem: CompanyState['anotherSystem'] | undefined, now: number): CompanyState['anotherSystem'] {
+  return anotherSystem != null && now - anotherSystem.at < ANOTHER_SYSTEM_SHOWN_MS ? anotherSystem : null;
+}
+
 export function anotherSystemProblem(anotherSystem: CompanyState['anotherSystem'], w: When): string | null {
-  if (anotherSystem === null) return null;
+  const recent = recentAnotherSystem(anotherSystem, w.now);
+  if (recent === null) return null;
   return (
-    `SEFAZ answered 656 at ${local(anotherSystem.at, w)} although every rule was kept: another system is querying this CNPJ; ` +
+    `SEFAZ answered 656 at ${local(recent.at, w)} although every rule was kept: another system is querying this CNPJ; ` +
     'find and stop it (another program, or a second copy of dfe-sync with its own state): each of its queries breaks the NSU sequence dfe-sync shares with it'
   );
 }

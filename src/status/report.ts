@@ -9,7 +9,7 @@ import type { DistDecision } from '../rules/engine.js';
 import { initialCompanyState } from '../rules/state.js';
 import { decisionFor } from '../sync/distStep.js';
 import {
-  NOT_IN_DATABASE_PROBLEM, anotherSystemProblem, certificateProblems, daysUntil, gapsProblem,
+  NOT_IN_DATABASE_PROBLEM, anotherSystemProblem, recentAnotherSystem, certificateProblems, daysUntil, gapsProblem,
   goneLeaseProblem, noDatabaseProblem, silenceProblem, stoppedProblem,
 } from './problems.js';
 import type { StateSnapshot, StoredCompany } from './snapshot.js';
@@ -83,7 +83,7 @@ function storedFields(stored: StoredCompany | undefined, now: number) {
     certificateCnpj: cert?.cnpj ?? null,
     certificateNotAfter: iso(cert?.notAfter),
     certificateDaysLeft: cert === null ? null : daysUntil(cert.notAfter, now),
-    anotherSystem: (state?.anotherSystem ?? null) !== null,
+    anotherSystem: recentAnotherSystem(state?.anotherSystem, now) !== null,
     gaps: (stored?.openGaps ?? []).map((g) => ({ fromNSU: g.fromNSU, toNSU: g.toNSU })),
   };
 }

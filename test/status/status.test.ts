@@ -320,3 +320,16 @@ describe('status command', () => {
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 });
+
+describe('another system flag', () => {
+  it('shows while the 656 is recent and not once a week has passed', async () => {
+    const { anotherSystemProblem, recentAnotherSystem, ANOTHER_SYSTEM_SHOWN_MS } = await import('../../src/status/problems.js');
+    const at = Date.UTC(2026, 10, 20, 12);
+    const flag = { at, message: 'x' };
+    const w = (now: number) => ({ now, timeZone: 'America/Sao_Paulo' });
+    expect(anotherSystemProblem(flag, w(at + 1000))).toMatch(/another system is querying this CNPJ/);
+    expect(recentAnotherSystem(flag, at + ANOTHER_SYSTEM_SHOWN_MS - 1)).toBe(flag);
+    expect(anotherSystemProblem(flag, w(at + ANOTHER_SYSTEM_SHOWN_MS))).toBeNull();
+    expect(recentAnotherSystem(null, at)).toBeNull();
+  });
+});
