@@ -49,6 +49,20 @@ export class Company {
     this.factory = new DocumentFactory({ recipient: cnpj, seed, tpAmb });
   }
 
+  /** SEFAZ processed a distNSU `by` someone that sent `requested`: its sequence now stands at `answered`. */
+  processedDist(by: Actor, requested: number, answered: number, now: number): void {
+    this.seqUlt = answered;
+    this.lastRequestUlt = requested;
+    this.lastDistAt = now;
+    this.lastDistReachedMax = answered === this.maxNSU;
+    this.lastDistBy = by;
+    this.movedByOther = by === 'other-system';
+    if (by === 'client') {
+      this.clientGiven = answered;
+      this.clientRequested = requested;
+    }
+  }
+
   get maxNSU(): number {
     return this.docs.length;
   }

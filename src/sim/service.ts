@@ -8,7 +8,7 @@ import {
   describeCStat,
 } from '../sefaz/catalog.js';
 import { cnpjBase, cnpjProblem, isValidAccessKey } from '../sefaz/identifiers.js';
-import { Company, NSU, type StoredDocument } from './company.js';
+import { Company, NSU } from './company.js';
 import type { SimDocKind } from './documents.js';
 import { SimulatorError } from './errors.js';
 import { dhBrasilia } from './format.js';
@@ -182,6 +182,10 @@ interface Decision {
   violation: { rule: ViolatedRule; detail: string } | null;
 }
 
+type Cursor = { ultNSU?: string; maxNSU?: string };
+type Refuse = (cStat: string, rule: SimRule, cursor?: Cursor) => Decision;
+type Block = (xMotivo: string, rule: SimRule, cause: SimCause, violation: Decision['violation']) => Decision;
+
 /** The AN's wording: the catalog's wire text, else its MOC text without accents. */
 export function anText(cStat: string, variant = 0): string {
   const info = describeCStat(cStat);
@@ -252,12 +256,7 @@ export class DistributionService {
     const now = this.opts.clock.now();
     const target = (c.seqUlt ?? 0) + n;
     if (target > c.maxNSU) c.receive(target - c.maxNSU, now, now);
-    c.seqUlt = target;
-    c.lastRequestUlt = target;
-    c.lastDistAt = now;
-    c.lastDistReachedMax = target === c.maxNSU;
-    c.lastDistBy = 'other-system';
-    c.movedByOther = true;
+    c.processedDist('other-system', target, target, now);
   }
 
   calls(): readonly SimCall[] {
@@ -391,8 +390,14 @@ export class DistributionService {
     };
   }
 
-  private ret(cStat: string, xMotivo: string, now: number, cursor: { ultNSU?: string; maxNSU?: string } = {}, docs: RetDistDoc[] = []): RetDist {
+  private ret(cStat: string, xMotivo: string, now: number, cursor: Cursor = {}, docs: RetDistDoc[] = []): RetDist {
     return { tpAmb: this.tpAmb, verAplic: this.verAplic, cStat, xMotivo, dhResp: dhBrasilia(now), ...cursor, docs };
+  }
+
+  /** A query SEFAZ serves: 138 with `docs`, or 137 when there are none. `variant` picks 138's wording (0 a batch, 1 one document). */
+  private served(now: number, cursor: Cursor, docs: RetDistDoc[], variant: 0 | 1): Decision {
+    const ret = docs.length === 0 ? this.ret('137', anText('137'), now, cursor) : this.ret('138', anText('138', variant), now, cursor, docs);
+    return { ret, rule: null, cause: null, violation: null };
   }
 
   private faultAnswer(q: SimQuery, cStat: string, now: number): Decision {
@@ -402,7 +407,7 @@ export class DistributionService {
 
   private decide(q: SimQuery, now: number): Decision {
     const zeros = q.op === 'consChNFe' ? {} : { ultNSU: ZERO_NSU, maxNSU: ZERO_NSU };
-    const refuse = (cStat: string, rule: SimRule, cursor: { ultNSU?: string; maxNSU?: string } = zeros): Decision => ({
+    const refuse: Refuse = (cStat, rule, cursor = zeros) => ({
       ret: this.ret(cStat, anText(cStat), now, cursor),
       rule,
       cause: null,
@@ -417,7 +422,7 @@ export class DistributionService {
     if (cnpjBase(cnpj) !== cnpjBase(q.certCnpj)) return refuse('593', 'cnpj-base');
 
     const c = this.companyOf(cnpj);
-    const blocked = (xMotivo: string, rule: SimRule, cause: SimCause, violation: Decision['violation']): Decision => {
+    const blocked: Block = (xMotivo, rule, cause, violation) => {
       c.blockedUntil = now + HOUR;
       c.blockXMotivo = xMotivo;
       const cursor = q.op === 'consChNFe' ? {} : { ultNSU: NSU(c.seqUlt ?? 0), maxNSU: ZERO_NSU };
@@ -449,13 +454,7 @@ export class DistributionService {
     return q.op === 'consNSU' ? this.consNSU(c, Number(q.value), now, refuse) : this.consChNFe(c, q.value, now, refuse);
   }
 
-  private distNSU(
-    c: Company,
-    ult: number,
-    now: number,
-    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
-    blocked: (xMotivo: string, rule: SimRule, cause: SimCause, violation: Decision['violation']) => Decision,
-  ): Decision {
+  private distNSU(c: Company, ult: number, now: number, refuse: Refuse, blocked: Block): Decision {
     if (ult > c.maxNSU) return refuse('589', 'nsu-above-max');
     const inSequence = c.seqUlt === null || ult === c.seqUlt || ult === c.lastRequestUlt;
     if (!inSequence) {
@@ -489,46 +488,25 @@ export class DistributionService {
       docs.push({ NSU: NSU(nsu), schema: c.doc(nsu)!.schema, content: c.zip(nsu) });
     }
     const answerUlt = docs.length > 0 ? last : c.maxNSU;
-    c.seqUlt = answerUlt;
-    c.lastRequestUlt = ult;
-    c.lastDistAt = now;
-    c.lastDistReachedMax = answerUlt === c.maxNSU;
-    c.lastDistBy = 'client';
-    c.clientGiven = answerUlt;
-    c.clientRequested = ult;
-    c.movedByOther = false;
-    const cursor = { ultNSU: NSU(answerUlt), maxNSU: NSU(c.maxNSU) };
-    if (docs.length === 0) return { ret: this.ret('137', anText('137'), now, cursor), rule: null, cause: null, violation: null };
-    return { ret: this.ret('138', anText('138', 0), now, cursor, docs), rule: null, cause: null, violation: null };
+    c.processedDist('client', ult, answerUlt, now);
+    return this.served(now, { ultNSU: NSU(answerUlt), maxNSU: NSU(c.maxNSU) }, docs, 0);
   }
 
-  private consNSU(
-    c: Company,
-    nsu: number,
-    now: number,
-    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
-  ): Decision {
+  private consNSU(c: Company, nsu: number, now: number, refuse: Refuse): Decision {
     if (nsu > c.maxNSU) return refuse('589', 'nsu-above-max');
     const cursor = { ultNSU: NSU(nsu), maxNSU: NSU(c.maxNSU) };
     const doc = c.doc(nsu);
-    if (doc === undefined) return { ret: this.ret('137', anText('137'), now, cursor), rule: null, cause: null, violation: null };
-    if (tooOld(doc, now)) return refuse('632', 'older-than-90-days', cursor);
-    const docs = [{ NSU: NSU(nsu), schema: doc.schema, content: c.zip(nsu) }];
-    return { ret: this.ret('138', anText('138', 1), now, cursor, docs), rule: null, cause: null, violation: null };
+    if (doc === undefined) return this.served(now, cursor, [], 1);
+    if (tooOld(doc.receivedAt, now)) return refuse('632', 'older-than-90-days', cursor);
+    return this.served(now, cursor, [{ NSU: NSU(nsu), schema: doc.schema, content: c.zip(nsu) }], 1);
   }
 
-  private consChNFe(
-    c: Company,
-    chNFe: string,
-    now: number,
-    refuse: (cStat: string, rule: SimRule, cursor?: { ultNSU?: string; maxNSU?: string }) => Decision,
-  ): Decision {
+  private consChNFe(c: Company, chNFe: string, now: number, refuse: Refuse): Decision {
     if (!isValidAccessKey(chNFe)) return refuse('236', 'check-digit');
     const found = c.nfe(chNFe);
     if (found === undefined) return refuse('640', 'not-interested');
-    if (now - found.receivedAt > 90 * DAY) return refuse('632', 'older-than-90-days');
-    const docs = [{ schema: found.doc.schema, content: c.zip(found.doc.nsu) }];
-    return { ret: this.ret('138', anText('138', 1), now, {}, docs), rule: null, cause: null, violation: null };
+    if (tooOld(found.receivedAt, now)) return refuse('632', 'older-than-90-days');
+    return this.served(now, {}, [{ schema: found.doc.schema, content: c.zip(found.doc.nsu) }], 1);
   }
 }
 
@@ -536,8 +514,8 @@ function queryValue(op: SimOp, value: string): Pick<SimCall, 'ultNSU' | 'NSU' | 
   return op === 'distNSU' ? { ultNSU: value } : op === 'consNSU' ? { NSU: value } : { chNFe: value };
 }
 
-function tooOld(doc: StoredDocument, now: number): boolean {
-  return now - doc.receivedAt > 90 * DAY;
+function tooOld(receivedAt: number, now: number): boolean {
+  return now - receivedAt > 90 * DAY;
 }
 
 function checkedCnpj(cnpj: string): string {

@@ -136,79 +136,63 @@ function errorText(err: unknown): string {
 }
 
 /**
+ * The TLS failures an operator can act on; the first that matches names the failure.
+ * `clientRefused`: the server refused the client certificate. One that asks for it by
+ * renegotiating after it read the request headers (IIS can) refuses it after our
+ * handshake, and the request was still not served.
+ */
+const TLS_FAILURES: { matches: (code: string) => boolean; problem: string; hint: string; clientRefused?: true }[] = [
+  {
+    matches: (code) => UNTRUSTED_SERVER_CA.has(code),
+    problem: "the server's certificate is not issued by a trusted CA",
+    hint: 'set sefaz.caFile to the ICP-Brasil chain',
+  },
+  {
+    matches: (code) => code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID',
+    problem: "the server's certificate is outside its validity period",
+    hint: "check this machine's clock",
+  },
+  {
+    matches: (code) => code === 'ERR_TLS_CERT_ALTNAME_INVALID',
+    problem: "the server's certificate does not name this host",
+    hint: 'check the host in sefaz.urls',
+  },
+  {
+    matches: (code) => code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    problem: 'the server requires a client certificate and none was sent',
+    hint: "configure the company's A1 certificate (certificate.pfx)",
+    clientRefused: true,
+  },
+  {
+    matches: (code) => code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+    problem: 'the server refused the handshake',
+    hint: "it may require a client certificate it accepts (check the company's A1 certificate) or a TLS version or cipher this client does not offer",
+    clientRefused: true,
+  },
+  {
+    matches: (code) => CLIENT_CERT_REFUSED.some((alert) => code.endsWith(alert)),
+    problem: 'the server rejected the client certificate',
+    hint: "check that the company's A1 certificate is issued by ICP-Brasil, valid and not revoked",
+    clientRefused: true,
+  },
+];
+
+/**
  * A TLS failure as a TlsError with the operator's hint, or null when `code` is not one.
  */
 function tlsFailure(code: string, err: unknown, endpoint: string): TlsError | null {
   const what = `TLS handshake with ${endpoint} failed (${code})`;
-  if (UNTRUSTED_SERVER_CA.has(code)) {
-    return new TlsError(
-      `${what}: the server's certificate is not issued by a trusted CA`,
-      'set sefaz.caFile to the ICP-Brasil chain',
-      endpoint,
-      err,
-    );
-  }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return new TlsError(
-      `${what}: the server's certificate is outside its validity period`,
-      "check this machine's clock",
-      endpoint,
-      err,
-    );
-  }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new TlsError(
-      `${what}: the server's certificate does not name this host`,
-      'check the host in sefaz.urls',
-      endpoint,
-      err,
-    );
-  }
-  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') {
-    return new TlsError(
-      `${what}: the server requires a client certificate and none was sent`,
-      "configure the company's A1 certificate (certificate.pfx)",
-      endpoint,
-      err,
-    );
-  }
-  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
-    return new TlsError(
-      `${what}: the server refused the handshake`,
-      "it may require a client certificate it accepts (check the company's A1 certificate) or a TLS version or cipher this client does not offer",
-      endpoint,
-      err,
-    );
-  }
-  if (CLIENT_CERT_REFUSED.some((alert) => code.endsWith(alert))) {
-    return new TlsError(
-      `${what}: the server rejected the client certificate`,
-      "check that the company's A1 certificate is issued by ICP-Brasil, valid and not revoked",
-      endpoint,
-      err,
-    );
-  }
+  const known = TLS_FAILURES.find((f) => f.matches(code));
+  if (known !== undefined) return new TlsError(`${what}: ${known.problem}`, known.hint, endpoint, err);
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.startsWith('CERT_')) {
-    return new TlsError(
-      `${what}: ${errorText(err)}`,
-      'check sefaz.caFile and the company certificate',
-      endpoint,
-      err,
-    );
+    return new TlsError(`${what}: ${errorText(err)}`, 'check sefaz.caFile and the company certificate', endpoint, err);
   }
   return null;
 }
 
-/**
- * A server that asks for the client certificate by renegotiating after it read the
- * request headers (IIS can) refuses it after our handshake: the request was not served.
- */
+/** Whether the server refused the client certificate (so a request it had was not served). */
 function refusesClientCertificate(code: string): boolean {
-  return (
-    code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
-    code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' ||
-    CLIENT_CERT_REFUSED.some((alert) => code.endsWith(alert))
-  );
+  return TLS_FAILURES.some((f) => f.clientRefused === true && f.matches(code));
 }
 
 /** Turns a Node socket/HTTP error into the TransportError the daemon's rules understand. */

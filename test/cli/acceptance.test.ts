@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_PATH } from '../../src/sefaz/endpoints.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 import { available, projectRoot } from '../helpers/reference.js';
+import { onLines } from '../support/childLines.js';
 
 const CLI = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 const A = '112223330001' + cnpjCheckDigits('112223330001');
@@ -17,16 +18,9 @@ class Running {
   readonly exit: Promise<number | null>;
   private waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   constructor(readonly child: ChildProcess) {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => (w.test(line) ? (w.resolve(line), false) : true));
-      }
+    onLines(child.stdout!, (line) => {
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => (w.test(line) ? (w.resolve(line), false) : true));
     });
     this.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }

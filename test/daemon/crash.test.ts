@@ -10,6 +10,7 @@ import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 import { SefazSimulator } from '../../src/sim/index.js';
 import { Prng } from '../../src/sim/prng.js';
 import { available, projectRoot } from '../helpers/reference.js';
+import { onLines } from '../support/childLines.js';
 import { writeConfig } from '../support/syncHarness.js';
 
 const CLI = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -23,15 +24,8 @@ function startDaemon(config: string, lines: number): Promise<{ child: ChildProce
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve) => {
     let seen = 0;
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.includes('"op":"distNSU"') && ++seen === lines) resolve({ child, exit });
-      }
+    onLines(child.stdout!, (line) => {
+      if (line.includes('"op":"distNSU"') && ++seen === lines) resolve({ child, exit });
     });
     void exit.then(() => resolve({ child, exit }));
   });

@@ -1,28 +1,16 @@
 /** Injected faults, scripted answers, another system on the same CNPJ, the violation log and the control API. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { XMOTIVO_656_LIMIT_20, XMOTIVO_656_SEQUENCE } from '../../src/sefaz/catalog.js';
 import { ResponseParseError } from '../../src/sefaz/errors.js';
 import { SoapTransport } from '../../src/transport/soapTransport.js';
 import { buildDistEnvelope } from '../../src/sefaz/envelope.js';
 import { SefazSimulator, type SimCall } from '../../src/sim/index.js';
-import {
-  CERT_CNPJ, HOUR, MINUTE, branch, consNSU, distNSU, makeTlsMaterial, startHarness, type Harness, type TlsMaterial,
-} from './harness.js';
+import { CERT_CNPJ, HOUR, MINUTE, branch, consNSU, distNSU, useHarness } from './harness.js';
 import { control } from './raw.js';
 
 const nsu = (n: number): string => String(n).padStart(15, '0');
 
-let material: TlsMaterial;
-let h: Harness;
-
-beforeAll(async () => {
-  material = makeTlsMaterial();
-  h = await startHarness(material);
-});
-afterAll(async () => {
-  await h.stop();
-  material.remove();
-});
+const h = useHarness();
 
 let nextBranch = 1;
 function company(documents: number): string {
@@ -71,11 +59,11 @@ describe('faults that lose an answer SEFAZ produced', () => {
     expect(callsOf(cnpj)[0]).toMatchObject({ fault: 'latency', cStat: '138' });
 
     h.sim.injectFault({ cnpj, fault: { kind: 'latency', ms: 5_000 } });
-    const impatient = new SoapTransport({ ca: material.ca, responseTimeoutMs: 100 });
+    const impatient = new SoapTransport({ ca: h.material.ca, responseTimeoutMs: 100 });
     try {
       const env = buildDistEnvelope({ tpAmb: '2', interested: { CNPJ: cnpj }, query: distNSU(50) });
       await expect(
-        impatient.post({ url: h.sim.distUrl, identity: material.identities.get(CERT_CNPJ)!, body: env.body, contentType: env.contentType }),
+        impatient.post({ url: h.sim.distUrl, identity: h.material.identities.get(CERT_CNPJ)!, body: env.body, contentType: env.contentType }),
       ).rejects.toMatchObject({ code: 'RESPONSE_TIMEOUT' });
     } finally {
       impatient.close();
@@ -88,14 +76,14 @@ describe('stopping', () => {
   it('does not wait for an answer a latency fault holds back', async () => {
     let logged!: () => void;
     const called = new Promise<void>((resolve) => (logged = resolve));
-    const sim = new SefazSimulator({ tlsDir: material.dir, onCall: () => logged() });
+    const sim = new SefazSimulator({ tlsDir: h.material.dir, onCall: () => logged() });
     await sim.start();
     const cnpj = branch(990);
     sim.injectFault({ fault: { kind: 'latency', ms: 600_000 } });
-    const transport = new SoapTransport({ ca: material.ca });
+    const transport = new SoapTransport({ ca: h.material.ca });
     try {
       const env = buildDistEnvelope({ tpAmb: '2', interested: { CNPJ: cnpj }, query: distNSU(0) });
-      const pending = transport.post({ url: sim.distUrl, identity: material.identities.get(CERT_CNPJ)!, body: env.body, contentType: env.contentType });
+      const pending = transport.post({ url: sim.distUrl, identity: h.material.identities.get(CERT_CNPJ)!, body: env.body, contentType: env.contentType });
       await called;
       await sim.stop();
       await expect(pending).rejects.toMatchObject({ phase: 'after-send' });
@@ -217,7 +205,7 @@ describe('656s the client did not cause, and the violation log', () => {
 
 describe('control API (JSON over the same mutual-TLS server)', () => {
   const call = (method: string, path: string, input?: unknown) =>
-    control(h.sim.url, material.ca, material.identities.get(CERT_CNPJ)!, method, path, input);
+    control(h.sim.url, h.material.ca, h.material.identities.get(CERT_CNPJ)!, method, path, input);
 
   it('adds companies and documents, and shows them', async () => {
     const cnpj = branch(900);

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { loadPfx } from '../../src/cert/load.js';
 import { ensureTestMaterial } from '../../src/cert/testMaterial.js';
@@ -115,6 +116,22 @@ export async function startHarness(
       await sim.stop();
     },
   };
+}
+
+/**
+ * One harness for the whole test file, with TLS material for `cnpjs`: started before its
+ * first test, stopped and its material removed after its last. Filled in by the time a test runs.
+ */
+export function useHarness(cnpjs?: string[]): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(makeTlsMaterial(cnpjs)));
+  });
+  afterAll(async () => {
+    await h.stop();
+    h.material.remove();
+  });
+  return h;
 }
 
 export const distNSU = (ultNSU: string | number): DistQuery => ({ kind: 'distNSU', ultNSU: String(ultNSU).padStart(15, '0') });

@@ -2,27 +2,14 @@
  * SEFAZ's rules (DESIGN.md §2) as the simulator answers them, driven over real mutual TLS
  * on 127.0.0.1 with the product's transport and wire format, on a ManualClock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { XMOTIVO_656_LIMIT_20, XMOTIVO_656_SEQUENCE, XMOTIVO_656_WAIT_HOUR } from '../../src/sefaz/catalog.js';
-import {
-  CERT_CNPJ, HOUR, MINUTE, OTHER_COMPANY, branch, consChNFe, consNSU, distNSU, makeTlsMaterial, startHarness,
-  type Harness, type TlsMaterial,
-} from './harness.js';
+import { CERT_CNPJ, HOUR, MINUTE, OTHER_COMPANY, branch, consChNFe, consNSU, distNSU, useHarness } from './harness.js';
 
 const ZERO = '000000000000000';
 const nsu = (n: number): string => String(n).padStart(15, '0');
 
-let material: TlsMaterial;
-let h: Harness;
-
-beforeAll(async () => {
-  material = makeTlsMaterial();
-  h = await startHarness(material);
-});
-afterAll(async () => {
-  await h.stop();
-  material.remove();
-});
+const h = useHarness();
 
 /** Each test works its own branch CNPJ: one certificate, independent sequences. */
 let nextBranch = 1;

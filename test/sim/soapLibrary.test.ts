@@ -6,27 +6,17 @@ import https from 'node:https';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as soap from 'soap';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildDistDFeInt } from '../../src/sefaz/request.js';
 import { parseDistResponse } from '../../src/sefaz/response.js';
 import { available, projectRoot, referencePath } from '../helpers/reference.js';
-import { CERT_CNPJ, HOUR, branch, makeTlsMaterial, startHarness, type Harness, type TlsMaterial } from './harness.js';
+import { CERT_CNPJ, HOUR, branch, useHarness } from './harness.js';
 
 const shipped = join(projectRoot, 'schemas', 'NFeDistribuicaoDFe.wsdl');
 const reference = referencePath('xsd', 'NFeDistribuicaoDFe_prod.wsdl');
 const wsdl = existsSync(shipped) ? shipped : reference;
 
-let material: TlsMaterial;
-let h: Harness;
-
-beforeAll(async () => {
-  material = makeTlsMaterial();
-  h = await startHarness(material);
-});
-afterAll(async () => {
-  await h.stop();
-  material.remove();
-});
+const h = useHarness();
 
 type DistMethod = (args: unknown, options?: unknown) => Promise<[unknown, string, unknown, string]>;
 
@@ -37,9 +27,9 @@ describe.skipIf(!available(`the official WSDL (${shipped} or ${reference})`, exi
   ] as const)('syncs a CNPJ in SOAP %s with only the endpoint changed', async (version, soap12, n) => {
     const cnpj = branch(n);
     h.sim.addCompany(cnpj, { documents: 130 });
-    const id = material.identities.get(CERT_CNPJ)!;
+    const id = h.material.identities.get(CERT_CNPJ)!;
     // One shared agent: the library otherwise opens a TLS connection per call.
-    const agent = new https.Agent({ keepAlive: true, key: id.keyPem, cert: id.certPem, ca: material.ca });
+    const agent = new https.Agent({ keepAlive: true, key: id.keyPem, cert: id.certPem, ca: h.material.ca });
     try {
       const client = await soap.createClientAsync(wsdl, { endpoint: h.sim.distUrl, forceSoap12Headers: soap12 });
       const call = (client as unknown as { nfeDistDFeInteresseAsync: DistMethod }).nfeDistDFeInteresseAsync;

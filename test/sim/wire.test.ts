@@ -1,32 +1,22 @@
 /** The simulator on the wire: envelopes, SOAP versions, TLS, malformed requests. */
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeTestCA } from '../../src/cert/testMaterial.js';
 import { buildDistEnvelope, SOAP_NAMESPACES } from '../../src/sefaz/envelope.js';
 import { DIST_PATH } from '../../src/sefaz/endpoints.js';
 import { parseDistResponse, parseSoapFault } from '../../src/sefaz/response.js';
 import { hasReference, referencePath } from '../helpers/reference.js';
 import { makeClientIdentity } from '../transport/tlsFixtures.js';
-import { CERT_CNPJ, branch, distNSU, makeTlsMaterial, startHarness, type Harness, type TlsMaterial } from './harness.js';
+import { CERT_CNPJ, branch, distNSU, useHarness } from './harness.js';
 import { raw } from './raw.js';
 import { validateAll } from './xsd.js';
 
 const ALNUM_CNPJ = '12ABC34501DE35';
 
-let material: TlsMaterial;
-let h: Harness;
+const h = useHarness([CERT_CNPJ, ALNUM_CNPJ]);
 
-beforeAll(async () => {
-  material = makeTlsMaterial([CERT_CNPJ, ALNUM_CNPJ]);
-  h = await startHarness(material);
-});
-afterAll(async () => {
-  await h.stop();
-  material.remove();
-});
-
-const identity = () => material.identities.get(CERT_CNPJ)!;
+const identity = () => h.material.identities.get(CERT_CNPJ)!;
 
 function request(cnpj: string, soap: '1.1' | '1.2', tpAmb: '1' | '2' = '2') {
   return buildDistEnvelope({ tpAmb, cUFAutor: '35', interested: { CNPJ: cnpj }, query: { kind: 'distNSU', ultNSU: '000000000000000' } }, soap);
@@ -37,7 +27,7 @@ describe('answers', () => {
     const cnpj = branch(1);
     h.sim.addCompany(cnpj, { documents: 3 });
     const env = request(cnpj, '1.2');
-    const a = await raw({ url: h.sim.distUrl, ca: material.ca, identity: identity(), body: env.body, headers: { 'Content-Type': env.contentType } });
+    const a = await raw({ url: h.sim.distUrl, ca: h.material.ca, identity: identity(), body: env.body, headers: { 'Content-Type': env.contentType } });
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('application/soap+xml; charset=utf-8');
     const real = readFileSync(referencePath('samples', 'real_AN_retDistDFeInt_single_138_2024_soap12.xml'), 'utf8');
@@ -55,7 +45,7 @@ describe('answers', () => {
     h.sim.addCompany(cnpj, { documents: 2 });
     const env = request(cnpj, '1.1');
     const a = await raw({
-      url: h.sim.distUrl, ca: material.ca, identity: identity(), body: env.body,
+      url: h.sim.distUrl, ca: h.material.ca, identity: identity(), body: env.body,
       headers: { 'Content-Type': env.contentType, SOAPAction: env.soapAction! },
     });
     expect(a.headers['content-type']).toBe('text/xml; charset=utf-8');
@@ -105,7 +95,7 @@ describe('answers', () => {
       const calls = [];
       for (const ult of ['000000000000000', '000000000000050']) {
         const env = buildDistEnvelope({ tpAmb: '2', interested: { CNPJ: cnpj }, query: { kind: 'distNSU', ultNSU: ult } });
-        calls.push(await raw({ url: h.sim.distUrl, ca: material.ca, identity: identity(), agent, body: env.body, headers: { 'Content-Type': env.contentType } }));
+        calls.push(await raw({ url: h.sim.distUrl, ca: h.material.ca, identity: identity(), agent, body: env.body, headers: { 'Content-Type': env.contentType } }));
       }
       expect(calls.map((c) => [parseDistResponse(c.body).cStat, c.reusedSocket])).toEqual([['138', false], ['138', true]]);
     } finally {
@@ -140,7 +130,7 @@ describe('malformed requests', () => {
 
   it('get a SOAP Fault (HTTP 500) for a body that is not SOAP, in the version asked', async () => {
     for (const [contentType, ns] of [['application/soap+xml', SOAP_NAMESPACES['1.2']], ['text/xml', SOAP_NAMESPACES['1.1']]] as const) {
-      const a = await raw({ url: h.sim.distUrl, ca: material.ca, identity: identity(), body: 'hello, SEFAZ', headers: { 'Content-Type': contentType } });
+      const a = await raw({ url: h.sim.distUrl, ca: h.material.ca, identity: identity(), body: 'hello, SEFAZ', headers: { 'Content-Type': contentType } });
       expect(a.status).toBe(500);
       expect(a.body).toContain(`xmlns:soap="${ns}"`);
       expect(parseSoapFault(a.body)?.reason).toMatch(/unable to read request/);
@@ -148,9 +138,9 @@ describe('malformed requests', () => {
   });
 
   it('get 404 elsewhere and 405 for a GET of the service; ?wsdl gives the WSDL pointing here', async () => {
-    expect((await raw({ url: `${h.sim.url}/other`, ca: material.ca, identity: identity() })).status).toBe(404);
-    expect((await raw({ url: h.sim.distUrl, ca: material.ca, identity: identity() })).status).toBe(405);
-    const wsdl = await raw({ url: `${h.sim.distUrl}?wsdl`, ca: material.ca, identity: identity() });
+    expect((await raw({ url: `${h.sim.url}/other`, ca: h.material.ca, identity: identity() })).status).toBe(404);
+    expect((await raw({ url: h.sim.distUrl, ca: h.material.ca, identity: identity() })).status).toBe(405);
+    const wsdl = await raw({ url: `${h.sim.distUrl}?wsdl`, ca: h.material.ca, identity: identity() });
     expect(wsdl.status).toBe(200);
     expect(wsdl.body).toContain(`location="${h.sim.url}${DIST_PATH}"`);
     expect(wsdl.body).not.toContain('fazenda.gov.br/NFeDistribuicaoDFe');
@@ -161,7 +151,7 @@ describe('mutual TLS', () => {
   it('refuses the handshake without a client certificate, and logs no call', async () => {
     const before = h.sim.calls().length;
     const env = request(branch(6), '1.2');
-    await expect(raw({ url: h.sim.distUrl, ca: material.ca, body: env.body, headers: { 'Content-Type': env.contentType } })).rejects.toThrow(
+    await expect(raw({ url: h.sim.distUrl, ca: h.material.ca, body: env.body, headers: { 'Content-Type': env.contentType } })).rejects.toThrow(
       /certificate|socket hang up|ECONNRESET/i,
     );
     expect(h.sim.calls().length).toBe(before);
@@ -171,7 +161,7 @@ describe('mutual TLS', () => {
     const stranger = makeClientIdentity(makeTestCA(), CERT_CNPJ, 'OUTRA AC');
     const env = request(branch(6), '1.2');
     await expect(
-      raw({ url: h.sim.distUrl, ca: material.ca, identity: stranger, body: env.body, headers: { 'Content-Type': env.contentType } }),
+      raw({ url: h.sim.distUrl, ca: h.material.ca, identity: stranger, body: env.body, headers: { 'Content-Type': env.contentType } }),
     ).rejects.toThrow(/unknown ca|certificate|socket hang up|ECONNRESET/i);
   });
 });

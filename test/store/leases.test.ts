@@ -1,31 +1,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { openStore, processIsAlive, type LeaseHolder, type Store } from '../../src/store/index.js';
-import { tempDir, type TestState } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { openStore, processIsAlive, type LeaseHolder } from '../../src/store/index.js';
+import { useTempStore, type TestState } from './support.js';
 
 const A = '12345678000195';
 const B = '11222333000181';
 const TTL = 60_000;
 const here = 'host-a';
-let store: Store<TestState>;
-let file: string;
-let clock: ManualClock;
-let cleanup: () => void;
-
-beforeEach(() => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  file = join(t.dir, 'state.db');
-  clock = new ManualClock();
-  store = openStore<TestState>(file, { clock });
-});
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+const db = useTempStore<TestState>();
 
 /** The pid of a process that ran and is gone. */
 async function deadPid(): Promise<number> {
@@ -38,61 +21,61 @@ describe('leases', () => {
   it('refuses a second holder and names the first; the first renews and releases', () => {
     const first: LeaseHolder = { host: here, pid: process.pid, id: 'first' };
     const second: LeaseHolder = { host: 'host-b', pid: 4242, id: 'second' };
-    expect(store.acquireLeases([A, B], first, TTL)).toEqual({ acquired: [A, B], refused: [] });
-    const refused = store.acquireLeases([A], second, TTL);
+    expect(db.store.acquireLeases([A, B], first, TTL)).toEqual({ acquired: [A, B], refused: [] });
+    const refused = db.store.acquireLeases([A], second, TTL);
     expect(refused.acquired).toEqual([]);
     expect(refused.refused).toEqual([
-      { cnpj: A, holder: { cnpj: A, id: 'first', host: here, pid: process.pid, acquiredAt: clock.now(), renewedAt: clock.now(), expiresAt: clock.now() + TTL } },
+      { cnpj: A, holder: { cnpj: A, id: 'first', host: here, pid: process.pid, acquiredAt: db.clock.now(), renewedAt: db.clock.now(), expiresAt: db.clock.now() + TTL } },
     ]);
-    clock.advance(TTL - 1);
-    expect(store.renewLeases([A, B], first, TTL)).toEqual({ renewed: [A, B], lost: [] });
-    clock.advance(TTL - 1);
-    expect(store.acquireLeases([A], second, TTL).acquired).toEqual([]);
-    expect(store.releaseLeases(first, [A])).toBe(1);
-    expect(store.acquireLeases([A, B], second, TTL)).toMatchObject({ acquired: [A], refused: [{ cnpj: B, holder: { id: 'first' } }] });
-    expect(store.releaseLeases(first)).toBe(1);
-    expect(store.listLeases().map((l) => [l.cnpj, l.id])).toEqual([[A, 'second']]);
+    db.clock.advance(TTL - 1);
+    expect(db.store.renewLeases([A, B], first, TTL)).toEqual({ renewed: [A, B], lost: [] });
+    db.clock.advance(TTL - 1);
+    expect(db.store.acquireLeases([A], second, TTL).acquired).toEqual([]);
+    expect(db.store.releaseLeases(first, [A])).toBe(1);
+    expect(db.store.acquireLeases([A, B], second, TTL)).toMatchObject({ acquired: [A], refused: [{ cnpj: B, holder: { id: 'first' } }] });
+    expect(db.store.releaseLeases(first)).toBe(1);
+    expect(db.store.listLeases().map((l) => [l.cnpj, l.id])).toEqual([[A, 'second']]);
   });
 
   it('re-acquiring its own lease extends it and keeps the acquisition time', () => {
     const holder: LeaseHolder = { host: here, pid: process.pid, id: 'me' };
-    store.acquireLeases([A], holder, TTL);
-    const acquiredAt = clock.now();
-    clock.advance(1000);
-    expect(store.acquireLeases([A], holder, TTL).acquired).toEqual([A]);
-    expect(store.listLeases()[0]).toMatchObject({ acquiredAt, renewedAt: clock.now(), expiresAt: clock.now() + TTL });
+    db.store.acquireLeases([A], holder, TTL);
+    const acquiredAt = db.clock.now();
+    db.clock.advance(1000);
+    expect(db.store.acquireLeases([A], holder, TTL).acquired).toEqual([A]);
+    expect(db.store.listLeases()[0]).toMatchObject({ acquiredAt, renewedAt: db.clock.now(), expiresAt: db.clock.now() + TTL });
   });
 
   it('takes an expired lease, and the old holder learns it lost it', () => {
     const old: LeaseHolder = { host: 'host-b', pid: 4242, id: 'old' };
     const fresh: LeaseHolder = { host: here, pid: process.pid, id: 'fresh' };
-    store.acquireLeases([A], old, TTL);
-    clock.advance(TTL);
-    expect(store.acquireLeases([A], fresh, TTL)).toEqual({ acquired: [A], refused: [] });
-    expect(store.renewLeases([A], old, TTL)).toEqual({ renewed: [], lost: [A] });
-    expect(store.releaseLeases(old)).toBe(0);
+    db.store.acquireLeases([A], old, TTL);
+    db.clock.advance(TTL);
+    expect(db.store.acquireLeases([A], fresh, TTL)).toEqual({ acquired: [A], refused: [] });
+    expect(db.store.renewLeases([A], old, TTL)).toEqual({ renewed: [], lost: [A] });
+    expect(db.store.releaseLeases(old)).toBe(0);
   });
 
   it('takes at once a lease whose holder process on this host is dead', async () => {
     const pid = await deadPid();
     expect(processIsAlive(pid)).toBe(false);
-    store.acquireLeases([A, B], { host: here, pid, id: 'crashed' }, TTL);
-    expect(store.acquireLeases([A, B], { host: here, pid: process.pid, id: 'restarted' }, TTL)).toEqual({ acquired: [A, B], refused: [] });
+    db.store.acquireLeases([A, B], { host: here, pid, id: 'crashed' }, TTL);
+    expect(db.store.acquireLeases([A, B], { host: here, pid: process.pid, id: 'restarted' }, TTL)).toEqual({ acquired: [A, B], refused: [] });
   });
 
   it('refuses a live process of this host, and a dead pid of another host (it cannot be checked)', async () => {
     const pid = await deadPid();
     expect(processIsAlive(process.pid)).toBe(true);
-    store.acquireLeases([A], { host: here, pid: process.pid, id: 'alive' }, TTL);
-    store.acquireLeases([B], { host: 'host-b', pid, id: 'elsewhere' }, TTL);
-    const result = store.acquireLeases([A, B], { host: here, pid: process.pid + 1, id: 'newcomer' }, TTL);
+    db.store.acquireLeases([A], { host: here, pid: process.pid, id: 'alive' }, TTL);
+    db.store.acquireLeases([B], { host: 'host-b', pid, id: 'elsewhere' }, TTL);
+    const result = db.store.acquireLeases([A, B], { host: here, pid: process.pid + 1, id: 'newcomer' }, TTL);
     expect(result.acquired).toEqual([]);
     expect(result.refused.map((r) => [r.cnpj, r.holder.id])).toEqual([[A, 'alive'], [B, 'elsewhere']]);
   });
 
   it('asks a replaceable liveness check once per pid', () => {
     const asked: number[] = [];
-    const probed = openStore<TestState>(file, { clock, processIsAlive: (pid) => (asked.push(pid), pid !== 111) });
+    const probed = openStore<TestState>(db.file, { clock: db.clock, processIsAlive: (pid) => (asked.push(pid), pid !== 111) });
     probed.acquireLeases([A, B], { host: here, pid: 111, id: 'dead' }, TTL);
     probed.acquireLeases(['C'], { host: here, pid: 222, id: 'live' }, TTL);
     const result = probed.acquireLeases([A, B, 'C'], { host: here, pid: 333, id: 'new' }, TTL);

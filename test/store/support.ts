@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
+import { afterEach, beforeEach } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
 import type { DistDocument, DocKind } from '../../src/sefaz/types.js';
-import type { CallRecord, RuleStateColumns } from '../../src/store/index.js';
+import { openStore, type CallRecord, type RuleStateColumns, type Store } from '../../src/store/index.js';
 import { projectRoot } from '../helpers/reference.js';
 
 export type TestState = RuleStateColumns & { note?: string };
@@ -12,6 +14,44 @@ export type TestState = RuleStateColumns & { note?: string };
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'dfe-store-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TempStore<S extends RuleStateColumns> {
+  store: Store<S>;
+  file: string;
+  clock: ManualClock;
+  /** Closes the store and opens its file again, as a restart does. */
+  reopen(): void;
+}
+
+/**
+ * Each test of the file gets a new store on a ManualClock in a new temporary directory,
+ * `seed`ed, and closed and removed after the test. The fields are set by the time a test runs.
+ */
+export function useTempStore<S extends RuleStateColumns>(seed: (store: Store<S>) => void = () => {}): TempStore<S> {
+  let cleanup = (): void => {};
+  const fixture: TempStore<S> = {
+    store: undefined as unknown as Store<S>,
+    file: '',
+    clock: new ManualClock(),
+    reopen() {
+      fixture.store.close();
+      fixture.store = openStore<S>(fixture.file, { clock: fixture.clock });
+    },
+  };
+  beforeEach(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    fixture.file = join(t.dir, 'state.db');
+    fixture.clock = new ManualClock();
+    fixture.store = openStore<S>(fixture.file, { clock: fixture.clock });
+    seed(fixture.store);
+  });
+  afterEach(() => {
+    fixture.store.close();
+    cleanup();
+  });
+  return fixture;
 }
 
 export function nsu(n: number): string {
