@@ -39,9 +39,11 @@ function filePath(what: string) {
   return z.string(e).min(1, e);
 }
 
-function seconds(what: string, min: 'zero' | 'positive') {
-  const e = expecting(min === 'zero' ? `${what}: a number of seconds, 0 or more` : `${what}: a number of seconds above 0`);
-  return min === 'zero' ? z.number(e).min(0, e) : z.number(e).positive(e);
+function seconds(what: string, min: 'zero' | 'positive', max?: number) {
+  const range = min === 'zero' ? 'a number of seconds, 0 or more' : 'a number of seconds above 0';
+  const e = expecting(`${what}: ${range}${max === undefined ? '' : `, at most ${max}`}`);
+  const n = min === 'zero' ? z.number(e).min(0, e) : z.number(e).positive(e);
+  return max === undefined ? n : n.max(max, e);
 }
 
 function count(what: string, min: number, max?: number) {
@@ -249,12 +251,13 @@ const sefaz = z
       caFile: filePath('a PEM file of extra trusted CA certificates')
         .optional()
         .describe('Extra CA certificates (PEM) to trust for the SEFAZ servers, e.g. the ICP-Brasil chain or the simulator\'s ca.pem. Server certificates are always verified.'),
-      timeoutSeconds: seconds('sefaz.timeoutSeconds', 'positive')
+      // Capped so that a stop (systemd's TimeoutStopSec=90s) always outlasts the call in flight.
+      timeoutSeconds: seconds('sefaz.timeoutSeconds', 'positive', 60)
         .default(30)
-        .describe('Seconds to wait for SEFAZ\'s answer to a call.'),
-      connectTimeoutSeconds: seconds('sefaz.connectTimeoutSeconds', 'positive')
+        .describe('Seconds to wait for SEFAZ\'s answer to a call (at most 60).'),
+      connectTimeoutSeconds: seconds('sefaz.connectTimeoutSeconds', 'positive', 20)
         .default(10)
-        .describe('Seconds to wait for the TCP and TLS connection.'),
+        .describe('Seconds to wait for the TCP and TLS connection (at most 20).'),
     },
     expecting('a mapping'),
   )

@@ -43,7 +43,8 @@ export class Daemon {
   /** Registers the configured companies, takes their leases and starts working. */
   start(): void {
     this.applyCompanies(this.ctx.config.companies);
-    if ((this.opts.timers ?? 'real') === 'real') this.armRenewal();
+    // Also in manual mode: a long `run --once` drain must keep its leases.
+    this.armRenewal();
     this.pump();
   }
 
@@ -122,7 +123,8 @@ export class Daemon {
 
   private launch(cnpj: string): void {
     const company = this.companies.get(cnpj);
-    if (company === undefined || !this.opts.leases.holds(cnpj)) return;
+    // One step per CNPJ at a time: a second would take the first's in-flight mark for a crash.
+    if (company === undefined || this.inFlight.has(cnpj) || !this.opts.leases.holds(cnpj)) return;
     const ctx = this.ctx;
     const run = distStep(ctx, company)
       .then((result) => this.reschedule(cnpj, result))
@@ -133,7 +135,7 @@ export class Daemon {
       })
       .finally(() => {
         this.inFlight.delete(cnpj);
-        if (!this.companies.has(cnpj)) this.opts.leases.release([cnpj]);
+        if (!this.companies.has(cnpj)) this.guarded('releasing the lease', () => this.opts.leases.release([cnpj]));
         this.pump();
       });
     this.inFlight.set(cnpj, run);
@@ -155,13 +157,27 @@ export class Daemon {
     this.cancelWake = wakeAt(this.ctx.clock, next.at, () => this.pump());
   }
 
+  /**
+   * Housekeeping on a timer must not take the daemon down: a database busy for a moment
+   * (another process holding the write lock) or full is logged and tried on the next tick.
+   */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.ctx.logger.error({ err }, `${what} failed; trying again on the next tick: ${(err as Error).message}`);
+    }
+  }
+
   private armRenewal(): void {
     const timer = setInterval(() => {
-      const lost = this.opts.leases.renew();
-      for (const cnpj of lost) this.queue.remove(cnpj);
-      // Companies another process held may be free now (it stopped or died).
-      const waiting = [...this.companies.keys()].filter((c) => !this.opts.leases.holds(c));
-      for (const cnpj of this.opts.leases.acquire(waiting)) this.queue.schedule(cnpj, this.ctx.clock.now());
+      this.guarded('renewing leases', () => {
+        const lost = this.opts.leases.renew();
+        for (const cnpj of lost) this.queue.remove(cnpj);
+        // Companies another process held may be free now (it stopped or died).
+        const waiting = [...this.companies.keys()].filter((c) => !this.opts.leases.holds(c));
+        for (const cnpj of this.opts.leases.acquire(waiting)) this.queue.schedule(cnpj, this.ctx.clock.now());
+      });
       this.pump();
     }, this.opts.leases.renewEveryMs);
     timer.unref();

@@ -32,6 +32,11 @@ export class LeaseKeeper {
     return this.held.has(cnpj);
   }
 
+  /** CNPJs another live process holds, as last tried. */
+  get refusedCnpjs(): string[] {
+    return [...this.refused];
+  }
+
   /** Takes what it can of `cnpjs`; says who holds the others. Returns the ones now held. */
   acquire(cnpjs: readonly string[]): string[] {
     const wanted = cnpjs.filter((c) => !this.held.has(c));

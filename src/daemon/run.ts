@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { loadConfig, type Config } from '../config/index.js';
+import { DfeSyncError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Daemon } from './daemon.js';
 import { LeaseKeeper } from './leases.js';
@@ -31,16 +32,33 @@ function startDaemon(runtime: Runtime, logger: Logger, timers: 'real' | 'manual'
 /**
  * `run --once`: one pass over the companies that may call now (each drained while its
  * documents remain), with the same store, rules and leases as the daemon, then exit.
+ * Returns the exit code: 1 when a company could not be worked (held by another
+ * process, stopped, or its call failed), so a timer's failures are seen.
  */
-export async function runOnce(configFile: string | undefined, opts: RunOptions = {}): Promise<void> {
+export async function runOnce(configFile: string | undefined, opts: RunOptions = {}): Promise<number> {
   const config = loadConfig(configFile, opts.env);
   const logger = opts.logger ?? createLogger({ level: config.log.level });
-  const runtime = openRuntime(config, { clock: opts.clock ?? systemClock, logger, ...(opts.env ? { env: opts.env } : {}) });
+  const clock = opts.clock ?? systemClock;
+  const runtime = openRuntime(config, { clock, logger, ...(opts.env ? { env: opts.env } : {}) });
   try {
-    const { daemon } = startDaemon(runtime, logger, 'manual');
+    const startedAt = clock.now();
+    const { daemon, leases } = startDaemon(runtime, logger, 'manual');
     await daemon.runDue();
     await daemon.stop();
-    logger.info({ companies: config.companies.length }, 'run --once finished');
+    const store = runtime.ctx.store;
+    const enabled = config.companies.filter((c) => c.enabled).map((c) => c.cnpj);
+    const refused = leases.refusedCnpjs;
+    const stopped = enabled.filter((c) => store.getCompany(c)?.state.stopped);
+    const failed = enabled.filter((c) => {
+      const last = store.getCompany(c)?.lastCall;
+      return last != null && last.at >= startedAt && last.error !== null;
+    });
+    const trouble = refused.length + stopped.length + failed.length;
+    logger[trouble > 0 ? 'error' : 'info'](
+      { companies: enabled.length, refused, stopped, failed },
+      trouble > 0 ? 'run --once finished with companies not synced: see the lines above and dfe-sync status' : 'run --once finished',
+    );
+    return trouble > 0 ? 1 : 0;
   } finally {
     runtime.close();
     logger.flush();
@@ -57,7 +75,13 @@ export async function runDaemon(configFile: string | undefined, opts: RunOptions
   logger.info({ pid: process.pid, config: config.file, companies: config.companies.length, environment: config.environment }, 'dfe-sync started');
 
   // Also what keeps the process alive when every company is waiting or stopped.
-  const maintenance = setInterval(() => runtime.ctx.store.pruneCalls(clock.now() - CALL_LOG_RETENTION_MS), DAY_MS / 24);
+  const maintenance = setInterval(() => {
+    try {
+      runtime.ctx.store.pruneCalls(clock.now() - CALL_LOG_RETENTION_MS);
+    } catch (err) {
+      logger.warn({ err }, `pruning the call log failed; trying again later: ${(err as Error).message}`);
+    }
+  }, DAY_MS / 24);
 
   await new Promise<void>((resolve) => {
     const uninstall = installSignalHandlers(logger, {
@@ -72,12 +96,16 @@ export async function runDaemon(configFile: string | undefined, opts: RunOptions
       },
       reload() {
         try {
-          config = loadConfig(config.file, opts.env);
+          const next = loadConfig(config.file, opts.env);
+          if (next.stateDir !== config.stateDir) {
+            throw new DfeSyncError('RELOAD_STATE_DIR', `stateDir changed from ${config.stateDir} to ${next.stateDir}: that takes a restart (systemctl restart dfe-sync)`);
+          }
+          daemon.reload(runtime.withConfig(next));
+          config = next;
         } catch (err) {
           logger.error({ err }, `configuration not reloaded, keeping the running one: ${(err as Error).message}`);
           return;
         }
-        daemon.reload(runtime.withConfig(config));
         logger.info({ config: config.file, companies: config.companies.length }, 'configuration reloaded');
       },
     });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -53,7 +53,12 @@ export function writeDocumentFile(dir: string, doc: DocumentForFile): { path: st
   if (sameContent(path, bytes)) return { path, outcome: 'unchanged' };
   mkdirSync(join(dir, doc.cnpj), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, bytes, { mode: 0o640 });
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, bytes, { mode: 0o640 });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
   return { path, outcome: 'written' };
 }

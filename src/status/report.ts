@@ -5,8 +5,9 @@
  */
 import type { CompanyConfig, Config } from '../config/index.js';
 import { describeWait } from '../rules/describe.js';
-import type { DistDecision } from '../rules/engine.js';
+import { recoverInterruptedCall, type DistDecision } from '../rules/engine.js';
 import { initialCompanyState } from '../rules/state.js';
+import { ruleSettingsOf } from '../sync/context.js';
 import { decisionFor } from '../sync/distStep.js';
 import {
   NOT_IN_DATABASE_PROBLEM, anotherSystemProblem, recentAnotherSystem, certificateProblems, daysUntil, gapsProblem,
@@ -93,7 +94,10 @@ function nextOf(config: Config, company: CompanyConfig, stored: StoredCompany | 
     return { nextDistAt: null, next: 'disabled in the config (enabled: false): no SEFAZ calls', nextReason: 'disabled' as const };
   }
   // The daemon's own decision, so that status and the daemon never disagree.
-  const state = stored?.record.state ?? initialCompanyState();
+  // A call a crash left in flight is, to the daemon's next step, an answer lost after
+  // sending: show that, not "call in flight" forever.
+  const saved = stored?.record.state ?? initialCompanyState();
+  const state = recoverInterruptedCall(saved, now, ruleSettingsOf(config, company.targetedPerHour), () => 0.5).state;
   const decision = decisionFor(config, company, state, stored?.record.certificate?.notAfter ?? null, now);
   const next = describeWait(decision, { now, timeZone: config.timezone });
   switch (decision.kind) {

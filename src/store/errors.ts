@@ -6,6 +6,7 @@ export type StoreErrorCode =
   | 'STORE_UNKNOWN_COMPANY'
   | 'STORE_INVALID_STATE'
   | 'STORE_TARGETED_CALL_MOVED_CURSOR'
+  | 'STORE_STALE_BATCH'
   | 'STORE_STATE_MOVED_CURSOR';
 
 /** The state database refused an operation; the message names the file or CNPJ and what to do. */

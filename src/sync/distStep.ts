@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { CompanyConfig, Config } from '../config/index.js';
 import { DfeSyncError } from '../errors.js';
 import { writeDocumentFile } from '../output/documentFiles.js';
@@ -11,7 +12,7 @@ import { buildDistEnvelope } from '../sefaz/envelope.js';
 import { ResponseParseError, SoapFaultError } from '../sefaz/errors.js';
 import { parseDistResponse } from '../sefaz/response.js';
 import type { DistResult } from '../sefaz/types.js';
-import type { CallRecord, GapInput } from '../store/index.js';
+import type { CallRecord, GapInput, StoredDocumentRef } from '../store/index.js';
 import { HttpStatusError, TransportError } from '../transport/errors.js';
 import { ruleSettingsOf, type SyncContext } from './context.js';
 
@@ -52,9 +53,23 @@ export function decisionFor(
   });
 }
 
+/**
+ * The saved expiry counts only while it describes the file configured now: a renewed
+ * .pfx (another path, or the same path rewritten) must get its chance, or a company
+ * stopped for an expired certificate would stay stopped after the renewal.
+ */
+function currentCertificateExpiry(ctx: SyncContext, company: CompanyConfig): number | null {
+  const saved = ctx.store.getCompany(company.cnpj)?.certificate ?? null;
+  if (saved === null || saved.file !== company.certificate.pfx) return null;
+  try {
+    return statSync(saved.file).mtimeMs === saved.mtimeMs ? saved.notAfter : null;
+  } catch {
+    return null;
+  }
+}
+
 function decideNow(ctx: SyncContext, company: CompanyConfig, state: CompanyState): DistDecision {
-  const certificate = ctx.store.getCompany(company.cnpj)?.certificate ?? null;
-  return decisionFor(ctx.config, company, state, certificate?.notAfter ?? null, ctx.clock.now());
+  return decisionFor(ctx.config, company, state, currentCertificateExpiry(ctx, company), ctx.clock.now());
 }
 
 function failureOf(err: unknown): DistFailure | null {
@@ -190,12 +205,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
   if (result.docs.length > 0 && (result.cStat === '138' || result.cStat === '137')) {
     const committed = store.commitDistBatch(cnpj, { docs: result.docs, state: outcome.state, call, gaps });
     stored = committed.inserted.length;
-    if (ctx.outputDir !== null) {
-      for (const ref of committed.inserted) {
-        const doc = result.docs[ref.index]!;
-        writeDocumentFile(ctx.outputDir, { cnpj, NSU: ref.NSU, kind: ref.kind, chNFe: ref.chNFe, gzip: doc.gzip });
-      }
-    }
+    if (ctx.outputDir !== null) writeOutput(ctx, cnpj, committed.inserted.map((ref) => ({ ref, gzip: result.docs[ref.index]!.gzip })));
   } else {
     store.recordCall(cnpj, outcome.state, call, gaps);
   }
@@ -210,6 +220,31 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
   logger[level](line, draining ? `draining: ultNSU ${line.ultNSU} of maxNSU ${line.maxNSU}` : `distNSU ${result.cStat} ${result.xMotivo}`);
   logEffects(ctx, company, outcome.effects);
   return { called: true, next: after };
+}
+
+/**
+ * Copies committed documents to output.dir. They are already safe in the database, so a
+ * failure here (disk full, permissions) is logged with what to run once it is fixed,
+ * and never stops syncing.
+ */
+function writeOutput(ctx: SyncContext, cnpj: string, docs: { ref: StoredDocumentRef; gzip: Buffer }[]): void {
+  const dir = ctx.outputDir!;
+  let failed = 0;
+  let firstError: unknown = null;
+  for (const { ref, gzip } of docs) {
+    try {
+      writeDocumentFile(dir, { cnpj, NSU: ref.NSU, kind: ref.kind, chNFe: ref.chNFe, gzip });
+    } catch (err) {
+      failed++;
+      firstError ??= err;
+    }
+  }
+  if (failed > 0) {
+    ctx.logger.error(
+      { cnpj, failed, err: firstError },
+      `could not write ${failed} stored document(s) to output.dir ${dir}: they are safe in the database; once fixed, run: dfe-sync export --out ${dir} --cnpj ${cnpj}`,
+    );
+  }
 }
 
 /** The instant the next distNSU may go, as the logs and status show it. */

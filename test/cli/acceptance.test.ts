@@ -119,8 +119,14 @@ describe.skipIf(!available('the built CLI (npm run build)', existsSync(CLI)))('t
     const daemon = start('run', '--config', file);
     await daemon.waitFor((l) => l.includes('dfe-sync started'));
     const second = cli('run', '--once', '--config', file);
-    expect(second.status).toBe(0);
+    expect(second.status).toBe(1); // the CNPJ was not synced by this process: an operational failure
     expect(second.stdout).toContain('is being worked by another dfe-sync process');
+
+    // a reload that cannot work (the CA file is gone) keeps the running config, and the process
+    const broken = config(dir, tls, url, [A, B]);
+    writeFileSync(broken, readFileSync(broken, 'utf8').replace(join(tls, 'ca.pem'), join(tls, 'missing.pem')));
+    daemon.child.kill('SIGHUP');
+    await daemon.waitFor((l) => l.includes('configuration not reloaded'));
 
     config(dir, tls, url, [A, B]);
     daemon.child.kill('SIGHUP');

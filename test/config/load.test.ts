@@ -230,7 +230,7 @@ log: { level: verbose }
       'companies[1].certificate: expected exactly one of passwordFile, passwordEnv or passwordCredential, found passwordFile and passwordEnv (line 14)',
       'companies[1].startNSU: expected an NSU: up to 15 digits, e.g. "0" or "000000000012345", got "1234567890123456" (line 15)',
       'sefaz.urls.distribuicao: expected a full https:// URL of NFeDistribuicaoDFe (e.g. https://127.0.0.1:8443/...), got "http://127.0.0.1/x" (line 17)',
-      'sefaz.timeoutSeconds: expected sefaz.timeoutSeconds: a number of seconds above 0, got 0 (line 18)',
+      'sefaz.timeoutSeconds: expected sefaz.timeoutSeconds: a number of seconds above 0, at most 60, got 0 (line 18)',
       'rules.safetyMarginSeconds: expected rules.safetyMarginSeconds: a number of seconds, 0 or more, got -1 (line 19)',
       'rules.backoffMaxSeconds: expected at least backoffBaseSeconds (60), got 30 (line 19)',
       'log.level: expected fatal, error, warn, info, debug, trace, silent, got "verbose" (line 20)',

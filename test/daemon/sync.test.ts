@@ -64,3 +64,35 @@ describe('daemon against the simulator (discrete-event clock)', () => {
     expect(h.sim.violations()).toEqual([]);
   });
 });
+
+describe('certificate lifecycle', () => {
+  let h: SyncHarness;
+  afterEach(async () => h?.stop());
+
+  it('a company stopped for an expired certificate syncs again once the renewed .pfx is in place and the config reloaded', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { makeClientPfx } = await import('../../src/cert/testMaterial.js');
+    const clock = new ManualClock(Date.now());
+    h = new SyncHarness(clock, [{ cnpj: A, documents: 10 }]);
+    await h.start();
+    await h.daemon.runDue();
+    const notAfter = h.store.getCompany(A)!.certificate!.notAfter;
+    clock.set(notAfter + 1000);
+    h.sim.addDocuments(A, 5);
+    await h.daemon.runDue();
+    expect(h.store.getCompany(A)!.state.stopped?.code).toMatch(/EXPIRED/);
+    const calls = h.sim.calls().length;
+
+    // the operator installs the renewed certificate (same path, same password) and reloads
+    const ca = { certPem: readFileSync(join(h.tlsDir, 'ca.pem'), 'utf8'), keyPem: readFileSync(join(h.tlsDir, 'ca.key'), 'utf8') };
+    const password = readFileSync(join(h.tlsDir, `${A}.pass`), 'utf8');
+    writeFileSync(join(h.tlsDir, `${A}.pfx`), makeClientPfx(ca, { cnpj: A, password, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(clock.now() + 365 * 86_400_000) }));
+    h.daemon.reload(h.runtime.withConfig(h.config));
+    await h.daemon.runDue();
+    expect(h.sim.calls().length).toBe(calls + 1);
+    expect(h.store.getCompany(A)!.state.stopped).toBeNull();
+    expect(h.store.countDocuments(A)).toBe(15); // the 5 that arrived meanwhile (the first 10 are past SEFAZ's 90 days, already stored)
+    expect(h.sim.violations()).toEqual([]);
+  });
+});

@@ -74,8 +74,8 @@ describe('commitDistBatch', () => {
 
   it('ignores documents already stored under the same NSU, and reports them as duplicates', () => {
     db.store.commitDistBatch(A, { docs: [doc(1), doc(2)], state: state(2, 9), call: distCall(0, 0, 2) });
-    // A retry of a lost answer brings NSU 2 again (same ultNSU asked twice).
-    const again = db.store.commitDistBatch(A, { docs: [doc(2), doc(3)], state: state(3, 9), call: distCall(1, 1, 2) });
+    // An answer that brings NSU 2 again (asked from the stored cursor, which is 2).
+    const again = db.store.commitDistBatch(A, { docs: [doc(2), doc(3)], state: state(3, 9), call: distCall(1, 2, 2) });
     expect(again.inserted.map((r) => r.NSU)).toEqual([nsu(3)]);
     expect(again.duplicates).toBe(1);
     expect(storedNSUs()).toEqual([nsu(1), nsu(2), nsu(3)]);
@@ -181,5 +181,23 @@ describe('recordCall and gaps', () => {
     db.store.recordCall(A, state(0, 0), distCall(31 * day, 0, 0));
     expect(db.store.pruneCalls(31 * day - 30 * day)).toBe(1);
     expect(db.store.listCalls(A).map((c) => c.at)).toEqual([31 * day]);
+  });
+});
+
+describe('a distNSU answer from a stale cursor', () => {
+  const db = useTempStore();
+  it('is refused whole when another process moved the cursor since the request left', async () => {
+    const { initialCompanyState } = await import('../../src/rules/state.js');
+    const cnpj = '11222333000181';
+    db.store.upsertCompany({ cnpj, name: 'A', enabled: true, window: '24h', initialState: initialCompanyState() });
+    const at = db.clock.now();
+    const state = (ultNSU: string) => ({ ...initialCompanyState(), ultNSU, maxNSU: '000000000000100', answered: true });
+    const call = (requestNSU: string) => ({ at, op: 'distNSU' as const, requestNSU, cStat: '138', xMotivo: 'ok', docs: 0, ms: 1 });
+    db.store.commitDistBatch(cnpj, { docs: [], state: state('000000000000050'), call: call('000000000000000') });
+    expect(() => db.store.commitDistBatch(cnpj, { docs: [], state: state('000000000000050'), call: call('000000000000000') }))
+      .toThrow(/already 000000000000050/);
+    expect(db.store.getCompany(cnpj)!.ultNSU).toBe('000000000000050');
+    db.store.commitDistBatch(cnpj, { docs: [], state: state('000000000000100'), call: call('000000000000050') });
+    expect(db.store.getCompany(cnpj)!.ultNSU).toBe('000000000000100');
   });
 });

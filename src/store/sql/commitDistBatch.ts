@@ -114,6 +114,16 @@ export function commitDistBatch<S extends RuleStateColumns>(
             `to ${columns.ultNSU ?? 'none'}: only distNSU answers move the cursor (a bug in the caller, nothing was stored)`,
         );
       }
+      const requested = batch.call.requestNSU ?? null;
+      if (batch.call.op === 'distNSU' && stored.ultNSU !== null && requested !== null && requested !== stored.ultNSU) {
+        // Another process (a lease lost mid-call) moved the cursor since this request left:
+        // storing its answer would move the cursor back and break SEFAZ's sequence.
+        throw new StoreError(
+          'STORE_STALE_BATCH',
+          `refusing a distNSU answer for ${cnpj} requested from ultNSU ${requested}: the stored cursor is already ${stored.ultNSU} ` +
+            '(another process worked this CNPJ meanwhile; nothing was stored)',
+        );
+      }
       const now = ctx.clock.now();
       const inserted: StoredDocumentRef[] = [];
       batch.docs.forEach((doc, index) => {
