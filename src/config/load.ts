@@ -52,6 +52,7 @@ function toConfig(raw: ConfigFile, file: string): Config {
       caFile: raw.sefaz.caFile === undefined ? null : resolve(base, raw.sefaz.caFile),
       timeoutSeconds: raw.sefaz.timeoutSeconds,
       connectTimeoutSeconds: raw.sefaz.connectTimeoutSeconds,
+      eventAction: raw.sefaz.eventAction ?? null,
     },
     output: raw.output ? { dir: resolve(base, raw.output.dir) } : null,
     rules: { ...raw.rules },

@@ -255,6 +255,10 @@ const sefaz = z
       timeoutSeconds: seconds('sefaz.timeoutSeconds', 'positive', 60)
         .default(30)
         .describe('Seconds to wait for SEFAZ\'s answer to a call (at most 60).'),
+      eventAction: z
+        .string(expecting('sefaz.eventAction: the SOAP action for NFeRecepcaoEvento4'))
+        .optional()
+        .describe('SOAP action of the event service. Default http://www.portalfiscal.inf.br/nfe/wsdl/NFeRecepcaoEvento4/nfeRecepcaoEventoNF; sources differ (sped-nfe uses …/nfeRecepcaoEvento).'),
       connectTimeoutSeconds: seconds('sefaz.connectTimeoutSeconds', 'positive', 20)
         .default(10)
         .describe('Seconds to wait for the TCP and TLS connection (at most 20).'),
@@ -276,6 +280,9 @@ const rules = z
       backoffMaxSeconds: seconds('rules.backoffMaxSeconds', 'positive')
         .default(1800)
         .describe('Longest wait between retries after failures.'),
+      fetchFullAfterHours: seconds('rules.fetchFullAfterHours', 'zero')
+        .default(24)
+        .describe('Hours after a registered Ciência/Confirmação without the full NF-e arriving through distNSU before it is fetched with consChNFe (within the hourly budget); 0 never fetches it.'),
     },
     expecting('a mapping'),
   )

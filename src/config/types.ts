@@ -49,9 +49,11 @@ export interface Config {
     caFile: string | null;
     timeoutSeconds: number;
     connectTimeoutSeconds: number;
+    /** SOAP action of NFeRecepcaoEvento4; null: the default */
+    eventAction: string | null;
   };
   output: { dir: string } | null;
-  rules: { safetyMarginSeconds: number; backoffBaseSeconds: number; backoffMaxSeconds: number };
+  rules: { safetyMarginSeconds: number; backoffBaseSeconds: number; backoffMaxSeconds: number; fetchFullAfterHours: number };
   daemon: { maxInFlight: number };
   log: { level: LogLevel };
 }

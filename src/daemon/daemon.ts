@@ -1,7 +1,7 @@
 import type { CompanyConfig } from '../config/index.js';
 import { DfeSyncError } from '../errors.js';
 import { initialCompanyState } from '../rules/state.js';
-import { distStep, type StepResult } from '../sync/distStep.js';
+import { companyStep, type CompanyStepResult } from '../sync/companyStep.js';
 import type { SyncContext } from '../sync/context.js';
 import type { LeaseKeeper } from './leases.js';
 import { TimerQueue } from './timerQueue.js';
@@ -9,6 +9,8 @@ import { wakeAt } from './wake.js';
 
 /** After an unexpected error in a company's step (a bug, a full disk), retry it after this. */
 const ERROR_RETRY_MS = 60_000;
+/** How often a running daemon looks for work queued by another process. */
+const WORK_WATCH_MS = 2_000;
 
 export interface DaemonOptions {
   /** global limit on SEFAZ calls in flight */
@@ -32,7 +34,8 @@ export class Daemon {
   private readonly companies = new Map<string, CompanyConfig>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private cancelWake: (() => void) | null = null;
-  private cancelRenew: (() => void) | null = null;
+  /** the housekeeping intervals (lease renewal, the queued-work watch) */
+  private readonly intervals: NodeJS.Timeout[] = [];
   private stopping = false;
 
   constructor(
@@ -45,6 +48,7 @@ export class Daemon {
     this.applyCompanies(this.ctx.config.companies);
     // Also in manual mode: a long `run --once` drain must keep its leases.
     this.armRenewal();
+    if ((this.opts.timers ?? 'real') === 'real') this.armWorkWatch();
     this.pump();
   }
 
@@ -59,7 +63,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     this.cancelWake?.();
-    this.cancelRenew?.();
+    for (const t of this.intervals) clearInterval(t);
     await Promise.allSettled([...this.inFlight.values()]);
     this.opts.leases.release();
   }
@@ -103,6 +107,7 @@ export class Daemon {
       const record = store.getCompany(company.cnpj);
       // Starting or reloading is how an operator says "I fixed it": a stopped company is
       // tried again (its stop comes back at once if the cause is still there).
+      store.resumeInterruptedWork(company.cnpj);
       if (record?.state.stopped) {
         logger.info({ cnpj: company.cnpj }, `retrying company stopped for: ${record.state.stopped.message}`);
         store.saveState(company.cnpj, { ...record.state, stopped: null });
@@ -126,7 +131,7 @@ export class Daemon {
     // One step per CNPJ at a time: a second would take the first's in-flight mark for a crash.
     if (company === undefined || this.inFlight.has(cnpj) || !this.opts.leases.holds(cnpj)) return;
     const ctx = this.ctx;
-    const run = distStep(ctx, company)
+    const run = companyStep(ctx, company)
       .then((result) => this.reschedule(cnpj, result))
       .catch((err: unknown) => {
         const code = err instanceof DfeSyncError ? err.code : 'INTERNAL';
@@ -141,11 +146,10 @@ export class Daemon {
     this.inFlight.set(cnpj, run);
   }
 
-  private reschedule(cnpj: string, { next }: StepResult): void {
+  private reschedule(cnpj: string, { nextAt }: CompanyStepResult): void {
     if (this.stopping || !this.companies.has(cnpj)) return;
-    if (next.kind === 'call') this.queue.schedule(cnpj, this.ctx.clock.now());
-    else if (next.kind === 'wait' && next.until !== null) this.queue.schedule(cnpj, next.until);
-    // stopped, or a window that never opens: nothing to schedule until a reload
+    // null: stopped, or nothing the clock can end (a window that never opens): until a reload or new work
+    if (nextAt !== null) this.queue.schedule(cnpj, Math.max(nextAt, this.ctx.clock.now()));
   }
 
   private armWake(): void {
@@ -169,6 +173,23 @@ export class Daemon {
     }
   }
 
+  /** Work another process queued (`fetch`, `manifest`) is picked up within seconds. */
+  private armWorkWatch(): void {
+    let mark = this.ctx.store.newWork(null).mark;
+    const timer = setInterval(() => {
+      this.guarded('looking for queued work', () => {
+        const found = this.ctx.store.newWork(mark);
+        mark = found.mark;
+        for (const cnpj of found.cnpjs) {
+          if (this.companies.has(cnpj) && this.opts.leases.holds(cnpj) && !this.inFlight.has(cnpj)) this.queue.schedule(cnpj, this.ctx.clock.now());
+        }
+      });
+      this.pump();
+    }, WORK_WATCH_MS);
+    timer.unref();
+    this.intervals.push(timer);
+  }
+
   private armRenewal(): void {
     const timer = setInterval(() => {
       this.guarded('renewing leases', () => {
@@ -181,6 +202,6 @@ export class Daemon {
       this.pump();
     }, this.opts.leases.renewEveryMs);
     timer.unref();
-    this.cancelRenew = () => clearInterval(timer);
+    this.intervals.push(timer);
   }
 }

@@ -18,11 +18,6 @@ export interface RunOptions {
 }
 
 function startDaemon(runtime: Runtime, logger: Logger, timers: 'real' | 'manual'): { daemon: Daemon; leases: LeaseKeeper } {
-  const manifesting = runtime.ctx.config.companies.filter((c) => c.manifest === 'ciencia').map((c) => c.cnpj);
-  if (manifesting.length > 0) {
-    // Said rather than silently ignored: the operator expects full NF-e for these.
-    logger.warn({ cnpjs: manifesting }, 'manifest: ciencia is not carried out by this version yet: these companies receive summaries (resNFe) until the invoices are manifested elsewhere');
-  }
   const leases = new LeaseKeeper(runtime.ctx.store, logger);
   const daemon = new Daemon(runtime.ctx, { maxInFlight: runtime.ctx.config.daemon.maxInFlight, leases, timers });
   daemon.start();

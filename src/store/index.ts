@@ -6,3 +6,5 @@ export { processIsAlive, type ProcessIsAlive } from './liveness.js';
 export type { DistBatch, CommitResult } from './sql/commitDistBatch.js';
 export type * from './types.js';
 export { stateDbPath } from './path.js';
+export type { ManifestationKey } from './sql/updateManifestations.js';
+export type { WorkMark } from './sql/newWork.js';

@@ -135,6 +135,58 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX leases_by_holder ON leases (holder_id);
     `,
   },
+  {
+    version: 2,
+    description: 'manifestation events and targeted queries (consChNFe/consNSU), each a durable queue',
+    sql: `
+      -- One row per event a recipient sends for a key: the primary key is what makes
+      -- "never manifest twice" hold whoever asks (the daemon, the manifest command).
+      CREATE TABLE manifestations (
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        chNFe TEXT NOT NULL,
+        tpEvento TEXT NOT NULL CHECK (tpEvento IN ('210200', '210210', '210220', '210240')),
+        nSeqEvento INTEGER NOT NULL DEFAULT 1 CHECK (nSeqEvento BETWEEN 1 AND 99),
+        xJust TEXT,
+        origin TEXT NOT NULL CHECK (origin IN ('auto', 'manual')),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'failed')),
+        outcome TEXT,
+        cStat TEXT,
+        xMotivo TEXT,
+        nProt TEXT,
+        dhRegEvento TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        done_at INTEGER,
+        PRIMARY KEY (cnpj, chNFe, tpEvento, nSeqEvento)
+      ) STRICT;
+      CREATE INDEX manifestations_due ON manifestations (cnpj, state, next_attempt_at);
+
+      -- consChNFe (by key) and consNSU (by NSU) waiting for the hourly budget.
+      CREATE TABLE targeted_queue (
+        id INTEGER PRIMARY KEY,
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        op TEXT NOT NULL CHECK (op IN ('consNSU', 'consChNFe')),
+        value TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('manual', 'gap', 'full-missing')),
+        gap_id INTEGER REFERENCES gaps (id),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'unavailable')),
+        cStat TEXT,
+        xMotivo TEXT,
+        meaning TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        done_at INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX targeted_queue_open ON targeted_queue (cnpj, op, value) WHERE state IN ('pending', 'sending');
+      CREATE INDEX targeted_queue_of_company ON targeted_queue (cnpj, state, id);
+
+      -- summaries still waiting for their full NF-e, and targeted answers, are found by key
+      CREATE INDEX documents_of_key ON documents (cnpj, chNFe, kind);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

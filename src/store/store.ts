@@ -22,6 +22,18 @@ import { saveCertificateFacts } from './sql/saveCertificateFacts.js';
 import { saveState } from './sql/saveState.js';
 import { targetedCallsSince } from './sql/targetedCallsSince.js';
 import { upsertCompanies } from './sql/upsertCompanies.js';
+import { dueManifestations, nextManifestationAt } from './sql/dueManifestations.js';
+import { finishTargeted, markTargetedSending } from './sql/finishTargeted.js';
+import { closeGapIfDone, gapsToQueue } from './sql/gapWork.js';
+import { listManifestations } from './sql/listManifestations.js';
+import { countTargetedQueued, nextTargeted, nextTargetedAt } from './sql/nextTargeted.js';
+import { countPendingSummaries, pendingSummaries } from './sql/pendingSummaries.js';
+import { queueManifestations } from './sql/queueManifestations.js';
+import { queueTargeted } from './sql/queueTargeted.js';
+import { resumeInterruptedWork } from './sql/resumeInterruptedWork.js';
+import { keysMissingFull } from './sql/keysMissingFull.js';
+import { newWork, type WorkMark } from './sql/newWork.js';
+import { finishManifestations, markManifestationsSending, type ManifestationKey } from './sql/updateManifestations.js';
 import type { RuleStateColumns } from './state.js';
 import type {
   AcquireResult,
@@ -34,6 +46,13 @@ import type {
   GapInput,
   Lease,
   LeaseHolder,
+  Manifestation,
+  ManifestationInput,
+  ManifestationResult,
+  PendingSummary,
+  TargetedInput,
+  TargetedItem,
+  TargetedResult,
   StoredCall,
   StoredDocument,
   TargetedOp,
@@ -85,8 +104,8 @@ export class Store<S extends RuleStateColumns = RuleStateColumns> {
   commitDistBatch(cnpj: string, batch: DistBatch<S>): CommitResult {
     return commitDistBatch(this.ctx, cnpj, batch);
   }
-  recordCall(cnpj: string, state: S, call: CallRecord, gaps?: readonly GapInput[]): void {
-    recordCall(this.ctx, cnpj, state, call, gaps);
+  recordCall(cnpj: string, state: S, call: CallRecord, gaps?: readonly GapInput[], targeted?: { id: number; result: TargetedResult }): void {
+    recordCall(this.ctx, cnpj, state, call, gaps, targeted);
   }
   listCalls(cnpj: string, options?: { since?: EpochMs; limit?: number }): StoredCall[] {
     return listCalls(this.ctx, cnpj, options);
@@ -114,6 +133,65 @@ export class Store<S extends RuleStateColumns = RuleStateColumns> {
   }
   closeGap(id: number, options?: { at?: EpochMs; note?: string }): boolean {
     return closeGap(this.ctx, id, options);
+  }
+
+  queueManifestations(cnpj: string, inputs: readonly ManifestationInput[], at?: EpochMs): number {
+    return queueManifestations(this.ctx, cnpj, inputs, at);
+  }
+  dueManifestations(cnpj: string, now: EpochMs, limit: number): Manifestation[] {
+    return dueManifestations(this.ctx, cnpj, now, limit);
+  }
+  nextManifestationAt(cnpj: string): EpochMs | null {
+    return nextManifestationAt(this.ctx, cnpj);
+  }
+  markManifestationsSending(cnpj: string, keys: readonly ManifestationKey[], at: EpochMs): void {
+    markManifestationsSending(this.ctx, cnpj, keys, at);
+  }
+  finishManifestations(cnpj: string, results: readonly { key: ManifestationKey; result: ManifestationResult }[], at: EpochMs): void {
+    finishManifestations(this.ctx, cnpj, results, at);
+  }
+  listManifestations(cnpj: string, chNFe?: string): Manifestation[] {
+    return listManifestations(this.ctx, cnpj, chNFe);
+  }
+
+  queueTargeted(cnpj: string, inputs: readonly TargetedInput[], at?: EpochMs): number[] {
+    return queueTargeted(this.ctx, cnpj, inputs, at);
+  }
+  nextTargeted(cnpj: string, now: EpochMs): TargetedItem | null {
+    return nextTargeted(this.ctx, cnpj, now);
+  }
+  nextTargetedAt(cnpj: string): EpochMs | null {
+    return nextTargetedAt(this.ctx, cnpj);
+  }
+  countTargetedQueued(cnpj: string): number {
+    return countTargetedQueued(this.ctx, cnpj);
+  }
+  markTargetedSending(id: number): void {
+    markTargetedSending(this.ctx, id);
+  }
+  finishTargeted(id: number, result: TargetedResult, at: EpochMs): void {
+    finishTargeted(this.ctx, id, result, at);
+  }
+  gapsToQueue(cnpj: string): Gap[] {
+    return gapsToQueue(this.ctx, cnpj);
+  }
+  closeGapIfDone(gapId: number, at: EpochMs): number | null {
+    return closeGapIfDone(this.ctx, gapId, at);
+  }
+  resumeInterruptedWork(cnpj: string): void {
+    resumeInterruptedWork(this.ctx, cnpj);
+  }
+  keysMissingFull(cnpj: string, registeredBefore: EpochMs, limit: number): string[] {
+    return keysMissingFull(this.ctx, cnpj, registeredBefore, limit);
+  }
+  newWork(mark: WorkMark | null): { cnpjs: string[]; mark: WorkMark } {
+    return newWork(this.ctx, mark);
+  }
+  pendingSummaries(cnpj?: string): PendingSummary[] {
+    return pendingSummaries(this.ctx, cnpj);
+  }
+  countPendingSummaries(cnpj: string): number {
+    return countPendingSummaries(this.ctx, cnpj);
   }
 
   acquireLeases(cnpjs: readonly string[], holder: LeaseHolder, ttlMs: number, now?: EpochMs): AcquireResult {

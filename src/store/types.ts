@@ -147,3 +147,94 @@ export interface AcquireResult {
   acquired: string[];
   refused: { cnpj: string; holder: Lease }[];
 }
+
+import type { EventCode } from '../sefaz/events.js';
+export type { EventCode };
+
+export interface ManifestationInput {
+  chNFe: string;
+  tpEvento: EventCode;
+  nSeqEvento?: number;
+  xJust?: string | null;
+  origin: 'auto' | 'manual';
+}
+
+/** pending → sending → done (registered, duplicate, …) or failed (rejected for good); back to pending to retry. */
+export type ManifestationState = 'pending' | 'sending' | 'done' | 'failed';
+
+export interface Manifestation {
+  cnpj: string;
+  chNFe: string;
+  tpEvento: EventCode;
+  nSeqEvento: number;
+  xJust: string | null;
+  origin: 'auto' | 'manual';
+  state: ManifestationState;
+  outcome: string | null;
+  cStat: string | null;
+  xMotivo: string | null;
+  nProt: string | null;
+  dhRegEvento: string | null;
+  attempts: number;
+  nextAttemptAt: EpochMs;
+  queuedAt: EpochMs;
+  sentAt: EpochMs | null;
+  doneAt: EpochMs | null;
+}
+
+export interface ManifestationResult {
+  state: ManifestationState;
+  outcome?: string | null;
+  cStat?: string | null;
+  xMotivo?: string | null;
+  nProt?: string | null;
+  dhRegEvento?: string | null;
+  /** when a pending one may be tried again */
+  nextAttemptAt?: EpochMs;
+}
+
+export type TargetedReason = 'manual' | 'gap' | 'full-missing';
+export type TargetedState = 'pending' | 'sending' | 'done' | 'unavailable';
+
+export interface TargetedInput {
+  op: TargetedOp;
+  /** the NSU (15 digits) of a consNSU, the key of a consChNFe */
+  value: string;
+  reason: TargetedReason;
+  gapId?: number | null;
+}
+
+export interface TargetedItem extends Required<TargetedInput> {
+  id: number;
+  cnpj: string;
+  state: TargetedState;
+  cStat: string | null;
+  xMotivo: string | null;
+  meaning: string | null;
+  attempts: number;
+  nextAttemptAt: EpochMs;
+  queuedAt: EpochMs;
+  doneAt: EpochMs | null;
+}
+
+export interface TargetedResult {
+  state: TargetedState;
+  cStat?: string | null;
+  xMotivo?: string | null;
+  meaning?: string | null;
+  nextAttemptAt?: EpochMs;
+}
+
+/** A summary (resNFe) whose full NF-e is not stored, with its manifestation if any. */
+export interface PendingSummary {
+  cnpj: string;
+  chNFe: string;
+  emitterName: string | null;
+  vNF: string | null;
+  dhEmi: string | null;
+  cSitNFe: string | null;
+  receivedAt: EpochMs;
+  manifestation: Pick<Manifestation, 'tpEvento' | 'state' | 'outcome' | 'cStat' | 'xMotivo' | 'nProt' | 'doneAt'> | null;
+  /** the newest targeted query for this key, if any */
+  fetch: Pick<TargetedItem, 'state' | 'cStat' | 'meaning'> | null;
+}

@@ -72,7 +72,8 @@ function decideNow(ctx: SyncContext, company: CompanyConfig, state: CompanyState
   return decisionFor(ctx.config, company, state, currentCertificateExpiry(ctx, company), ctx.clock.now());
 }
 
-function failureOf(err: unknown): DistFailure | null {
+/** How a failed call counts for the rules, or null for an error that is not a call's failure (a bug). */
+export function failureOf(err: unknown): DistFailure | null {
   if (err instanceof HttpStatusError) return { phase: err.phase, httpStatus: err.status };
   if (err instanceof TransportError) return { phase: err.phase };
   // The server answered but we cannot read it: SEFAZ may have processed the request.
@@ -203,7 +204,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
   const gaps = gapsOf(outcome.effects);
   let stored = 0;
   if (result.docs.length > 0 && (result.cStat === '138' || result.cStat === '137')) {
-    const committed = store.commitDistBatch(cnpj, { docs: result.docs, state: outcome.state, call, gaps });
+    const committed = store.commitDistBatch(cnpj, { docs: result.docs, state: outcome.state, call, gaps, autoManifest: company.manifest === 'ciencia' });
     stored = committed.inserted.length;
     if (ctx.outputDir !== null) writeOutput(ctx, cnpj, committed.inserted.map((ref) => ({ ref, gzip: result.docs[ref.index]!.gzip })));
   } else {
@@ -227,7 +228,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
  * failure here (disk full, permissions) is logged with what to run once it is fixed,
  * and never stops syncing.
  */
-function writeOutput(ctx: SyncContext, cnpj: string, docs: { ref: StoredDocumentRef; gzip: Buffer }[]): void {
+export function writeOutput(ctx: SyncContext, cnpj: string, docs: { ref: StoredDocumentRef; gzip: Buffer }[]): void {
   const dir = ctx.outputDir!;
   let failed = 0;
   let firstError: unknown = null;

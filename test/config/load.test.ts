@@ -79,9 +79,10 @@ describe('a valid minimal file', () => {
         caFile: null,
         timeoutSeconds: 30,
         connectTimeoutSeconds: 10,
+        eventAction: null,
       },
       output: null,
-      rules: { safetyMarginSeconds: 120, backoffBaseSeconds: 30, backoffMaxSeconds: 1800 },
+      rules: { safetyMarginSeconds: 120, backoffBaseSeconds: 30, backoffMaxSeconds: 1800, fetchFullAfterHours: 24 },
       daemon: { maxInFlight: 4 },
       log: { level: 'info' },
     } satisfies Config);
@@ -150,8 +151,9 @@ log: { level: debug }
       caFile: '/srv/dfe/tls/ca.pem',
       timeoutSeconds: 5,
       connectTimeoutSeconds: 2.5,
+      eventAction: null,
     });
-    expect(config.rules).toEqual({ safetyMarginSeconds: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 60 });
+    expect(config.rules).toEqual({ safetyMarginSeconds: 0, backoffBaseSeconds: 1, backoffMaxSeconds: 60, fetchFullAfterHours: 24 });
     expect(config.daemon).toEqual({ maxInFlight: 16 });
     expect(config.log).toEqual({ level: 'debug' });
   });

@@ -2,7 +2,9 @@ import type { DistDocument } from '../../sefaz/types.js';
 import type { StoreContext } from '../context.js';
 import { StoreError } from '../errors.js';
 import { SET_STATE_COLUMNS, stateColumns, type RuleStateColumns } from '../state.js';
-import type { CallRecord, GapInput, StoredDocumentRef } from '../types.js';
+import type { CallRecord, GapInput, StoredDocumentRef, TargetedResult } from '../types.js';
+import { finishTargeted } from './finishTargeted.js';
+import { queueManifestations } from './queueManifestations.js';
 import { requireCompany } from './requireCompany.js';
 
 export interface DistBatch<S extends RuleStateColumns> {
@@ -11,6 +13,10 @@ export interface DistBatch<S extends RuleStateColumns> {
   state: S;
   call: CallRecord;
   gaps?: readonly GapInput[];
+  /** Queue a Ciência da Operação for each new summary of an authorized NF-e (manifest: ciencia). */
+  autoManifest?: boolean;
+  /** The targeted query this answers, and what became of it. */
+  targeted?: { id: number; result: TargetedResult };
 }
 
 export interface CommitResult {
@@ -135,6 +141,12 @@ export function commitDistBatch<S extends RuleStateColumns>(
       for (const gap of batch.gaps ?? []) {
         ctx.stmt(INSERT_GAP).run(cnpj, gap.fromNSU, gap.toNSU, now, gap.note ?? null);
       }
+      if (batch.autoManifest === true) {
+        // In the same transaction as the summary: a crash can't store one without the other.
+        const summaries = inserted.filter((ref) => ref.kind === 'resNFe' && ref.chNFe !== null && batch.docs[ref.index]!.meta.cSitNFe === '1');
+        queueManifestations(ctx, cnpj, summaries.map((ref) => ({ chNFe: ref.chNFe!, tpEvento: '210210' as const, origin: 'auto' as const })), now);
+      }
+      if (batch.targeted !== undefined) finishTargeted(ctx, batch.targeted.id, batch.targeted.result, now);
       ctx.stmt(INSERT_CALL).run(call);
       const { at, op, cStat, xMotivo, docs, ms, error } = call;
       ctx.stmt(SAVE_COMPANY).run({ cnpj, ...columns, at, op, cStat, xMotivo, docs, ms, error, inserted: inserted.length, now });

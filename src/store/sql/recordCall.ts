@@ -1,6 +1,6 @@
 import type { StoreContext } from '../context.js';
 import type { RuleStateColumns } from '../state.js';
-import type { CallRecord, GapInput } from '../types.js';
+import type { CallRecord, GapInput, TargetedResult } from '../types.js';
 import { commitDistBatch } from './commitDistBatch.js';
 
 /**
@@ -14,6 +14,7 @@ export function recordCall<S extends RuleStateColumns>(
   state: S,
   call: CallRecord,
   gaps?: readonly GapInput[],
+  targeted?: { id: number; result: TargetedResult },
 ): void {
-  commitDistBatch(ctx, cnpj, { docs: [], state, call, ...(gaps === undefined ? {} : { gaps }) });
+  commitDistBatch(ctx, cnpj, { docs: [], state, call, ...(gaps === undefined ? {} : { gaps }), ...(targeted === undefined ? {} : { targeted }) });
 }

@@ -1,0 +1,133 @@
+import type { CompanyConfig } from '../config/index.js';
+import { DfeSyncError } from '../errors.js';
+import { backoffDelay } from '../rules/backoff.js';
+import { applyTargetedAnswer, decideTargeted, recordTargetedCall } from '../rules/engine.js';
+import { windowStatus } from '../rules/window.js';
+import { describeCStat } from '../sefaz/catalog.js';
+import { buildDistEnvelope } from '../sefaz/envelope.js';
+import { formatNSU } from '../sefaz/identifiers.js';
+import { parseDistResponse } from '../sefaz/response.js';
+import type { DistQuery, DistResult } from '../sefaz/types.js';
+import type { CallRecord, TargetedInput, TargetedItem, TargetedResult } from '../store/index.js';
+import { ruleSettingsOf, type SyncContext } from './context.js';
+import { failureOf, writeOutput } from './distStep.js';
+
+/** NSUs of one gap queued at most: SEFAZ keeps documents 90 days, a wider gap is out of reach anyway. */
+const MAX_GAP_QUERIES = 2000;
+const HOUR_MS = 3_600_000;
+
+/** What a targeted answer means for the query that asked it. */
+function resultOf(item: TargetedItem, result: DistResult, blocked: boolean, retryAt: number): TargetedResult {
+  const { cStat, xMotivo } = result;
+  if (cStat === '138') return { state: 'done', cStat, xMotivo };
+  const info = describeCStat(cStat);
+  if (blocked || info.class === 'transient' || cStat === '656') return { state: 'pending', cStat, xMotivo, nextAttemptAt: retryAt };
+  const what = item.op === 'consChNFe' ? `NF-e ${item.value}` : `NSU ${item.value}`;
+  const meaning = cStat === '137' ? `${what} not found for this CNPJ` : `${what}: ${info.text}`;
+  return { state: 'unavailable', cStat, xMotivo, meaning };
+}
+
+/** Queues the NSUs of gaps another system left, oldest first, and the full NF-e late after ciência. */
+function queueDerivedWork(ctx: SyncContext, company: CompanyConfig): void {
+  const { store, clock, logger } = ctx;
+  const cnpj = company.cnpj;
+  for (const gap of store.gapsToQueue(cnpj)) {
+    const from = BigInt(gap.fromNSU);
+    const to = BigInt(gap.toNSU);
+    const count = Number(to - from + 1n);
+    const items: TargetedInput[] = [];
+    for (let n = from; n <= to && items.length < MAX_GAP_QUERIES; n++) {
+      items.push({ op: 'consNSU', value: formatNSU(n), reason: 'gap', gapId: gap.id });
+    }
+    store.queueTargeted(cnpj, items);
+    logger.warn({ cnpj, fromNSU: gap.fromNSU, toNSU: gap.toNSU, queued: items.length },
+      count > items.length
+        ? `gap ${gap.fromNSU}..${gap.toNSU}: queued the first ${items.length} of ${count} NSUs for consNSU (the rest is beyond SEFAZ's 90 days)`
+        : `gap ${gap.fromNSU}..${gap.toNSU}: queued ${items.length} consNSU to fetch what another system took`);
+  }
+  const hours = ctx.config.rules.fetchFullAfterHours;
+  if (hours > 0) {
+    const keys = store.keysMissingFull(cnpj, clock.now() - hours * HOUR_MS, 100);
+    if (keys.length > 0) {
+      store.queueTargeted(cnpj, keys.map((k) => ({ op: 'consChNFe' as const, value: k, reason: 'full-missing' as const })));
+      logger.info({ cnpj, keys: keys.length }, `${keys.length} NF-e still without their full XML ${hours} h after ciência: queued for consChNFe`);
+    }
+  }
+}
+
+/**
+ * One consNSU/consChNFe from the company's queue, when the hourly budget (counted in the
+ * rule state before the call leaves) and any 656 block allow it. Returns when the queue
+ * may go on, or null when it is empty.
+ */
+export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Promise<number | null> {
+  const { store, clock, logger } = ctx;
+  const cnpj = company.cnpj;
+  queueDerivedWork(ctx, company);
+  const now = clock.now();
+  const item = store.nextTargeted(cnpj, now);
+  if (item === null) return store.nextTargetedAt(cnpj);
+
+  const settings = ruleSettingsOf(ctx.config, company.targetedPerHour);
+  const record = store.getCompany(cnpj)!;
+  let state = record.state;
+  const window = windowStatus(company.window.ranges, ctx.config.timezone, now);
+  const decision = decideTargeted(state, { now, window, settings });
+  if (!decision.allowed) return decision.until;
+
+  const certificate = ctx.certificates.get(company);
+  state = recordTargetedCall(state, now, settings);
+  store.saveState(cnpj, state);
+  store.recordTargetedCall(cnpj, item.op, now);
+  store.markTargetedSending(item.id);
+
+  const query: DistQuery = item.op === 'consNSU' ? { kind: 'consNSU', NSU: item.value } : { kind: 'consChNFe', chNFe: item.value };
+  const envelope = buildDistEnvelope({ tpAmb: ctx.config.tpAmb, cUFAutor: company.cUFAutor, interested: { CNPJ: cnpj }, query });
+  const call: CallRecord = {
+    at: now, op: item.op, cStat: null, xMotivo: null, docs: 0, ms: 0,
+    ...(item.op === 'consNSU' ? { requestNSU: item.value } : { requestChNFe: item.value }),
+  };
+  let result: DistResult;
+  try {
+    const answer = await ctx.transport.post({
+      url: ctx.config.sefaz.urls.distribuicao, identity: certificate.identity, body: envelope.body,
+      contentType: envelope.contentType, ...(envelope.soapAction === undefined ? {} : { soapAction: envelope.soapAction }),
+    });
+    call.ms = answer.ms;
+    result = parseDistResponse(answer.body);
+  } catch (err) {
+    if (failureOf(err) === null) throw err;
+    const at = clock.now();
+    const retryAt = at + backoffDelay(item.attempts + 1, settings, ctx.random);
+    store.recordCall(cnpj, state, { ...call, ms: at - now, error: (err as DfeSyncError).code }, undefined, { id: item.id, result: { state: 'pending', nextAttemptAt: retryAt } });
+    logger.warn({ cnpj, op: item.op, value: item.value, error: (err as DfeSyncError).code, nextAt: new Date(retryAt).toISOString() }, (err as Error).message);
+    return retryAt;
+  }
+
+  const receivedAt = clock.now();
+  const outcome = applyTargetedAnswer(state, { cStat: result.cStat, xMotivo: result.xMotivo }, receivedAt, settings);
+  const blocked = outcome.state.blockedUntil !== null && outcome.state.blockedUntil > receivedAt;
+  const itemResult = resultOf(item, result, blocked, outcome.state.blockedUntil ?? receivedAt + backoffDelay(item.attempts + 1, settings, ctx.random));
+  const done = { ...call, cStat: result.cStat, xMotivo: result.xMotivo, docs: result.docs.length, ultNSU: result.ultNSU, maxNSU: result.maxNSU };
+  let stored = 0;
+  if (result.cStat === '138' && result.docs.length > 0) {
+    const committed = store.commitDistBatch(cnpj, {
+      docs: result.docs, state: outcome.state, call: done, targeted: { id: item.id, result: itemResult },
+      autoManifest: company.manifest === 'ciencia',
+    });
+    stored = committed.inserted.length;
+    if (ctx.outputDir !== null) writeOutput(ctx, cnpj, committed.inserted.map((ref) => ({ ref, gzip: result.docs[ref.index]!.gzip })));
+  } else {
+    store.recordCall(cnpj, outcome.state, done, undefined, { id: item.id, result: itemResult });
+  }
+  const level = result.cStat === '656' ? 'error' : itemResult.state === 'unavailable' ? 'warn' : 'info';
+  logger[level]({
+    cnpj, op: item.op, value: item.value, reason: item.reason, cStat: result.cStat, xMotivo: result.xMotivo,
+    docs: result.docs.length, stored, ms: call.ms, queued: store.countTargetedQueued(cnpj),
+  }, itemResult.meaning ?? `${item.op} ${result.cStat} ${result.xMotivo}`);
+  if (item.gapId !== null) {
+    const fetched = store.closeGapIfDone(item.gapId, receivedAt);
+    if (fetched !== null) logger.warn({ cnpj, gapId: item.gapId, fetched }, `gap closed: ${fetched} document(s) another system took were fetched with consNSU`);
+  }
+  return itemResult.state === 'pending' ? itemResult.nextAttemptAt ?? null : receivedAt;
+}
