@@ -52,6 +52,12 @@ export interface CompanyStatus {
   anotherSystem: boolean;
   /** Open gaps: NSUs another system took, still to fetch. */
   gaps: { fromNSU: string; toNSU: string }[];
+  /** Targeted queries (consChNFe/consNSU) waiting for the hourly budget. */
+  queue: number;
+  /** consChNFe/consNSU sent in the last rolling hour (SEFAZ allows 20). */
+  targetedCallsLastHour: number;
+  /** Keys whose summary is stored but not the full XML (`dfe-sync pending` says why). */
+  summariesPending: number;
   problems: string[];
 }
 
@@ -86,6 +92,9 @@ function storedFields(stored: StoredCompany | undefined, now: number) {
     certificateDaysLeft: cert === null ? null : daysUntil(cert.notAfter, now),
     anotherSystem: recentAnotherSystem(state?.anotherSystem, now) !== null,
     gaps: (stored?.openGaps ?? []).map((g) => ({ fromNSU: g.fromNSU, toNSU: g.toNSU })),
+    queue: stored?.queue ?? 0,
+    targetedCallsLastHour: stored?.targetedCallsLastHour ?? 0,
+    summariesPending: stored?.summariesPending ?? 0,
   };
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { CompanyState } from '../rules/state.js';
+import { HOUR_MS, type CompanyState } from '../rules/state.js';
 import { processIsAlive as defaultIsAlive, type CompanyRecord, type Gap, type Lease, type ProcessIsAlive, type Store } from '../store/index.js';
 import { DAY_MS, SILENCE_WARN_DAYS } from './problems.js';
 
@@ -10,6 +10,12 @@ export interface StoredCompany {
   openGaps: Gap[];
   /** The latest 137/138 answer of the last SILENCE_WARN_DAYS days, or null. */
   lastSuccessAt: number | null;
+  /** consChNFe/consNSU waiting (or in flight). */
+  queue: number;
+  /** consChNFe/consNSU sent in the rolling hour before `now`. */
+  targetedCallsLastHour: number;
+  /** Summaries (resNFe) whose full NF-e is not stored. */
+  summariesPending: number;
 }
 
 /** What `status` reads from the state database, once, before building the report. */
@@ -46,6 +52,9 @@ export function readSnapshot(store: Store<CompanyState>, now: number, options: S
       record,
       openGaps: store.listGaps(record.cnpj, { openOnly: true }),
       lastSuccessAt: lastSuccessAt(store, record, now),
+      queue: store.countTargetedQueued(record.cnpj),
+      targetedCallsLastHour: store.targetedCallsSince(record.cnpj, now - HOUR_MS + 1).length,
+      summariesPending: store.countPendingSummaries(record.cnpj),
     });
   }
   const wallNow = options.wallNow ?? Date.now();

@@ -59,6 +59,11 @@ function certCell(c: CompanyStatus): string {
   return c.certificateDaysLeft === null ? '-' : `${c.certificateDaysLeft}d`;
 }
 
+/** Targeted queries waiting and sent in the last hour: "3q 19/h". */
+function targetedCell(c: CompanyStatus): string {
+  return c.queue === 0 && c.targetedCallsLastHour === 0 ? '-' : `${c.queue}q ${c.targetedCallsLastHour}/h`;
+}
+
 interface Column {
   header: string;
   cell: (c: CompanyStatus) => string;
@@ -99,6 +104,8 @@ export function formatStatusTable(report: StatusReport): string {
     { header: 'DOCS', cell: (c) => String(c.documents), align: 'right' },
     { header: 'LAST CALL', cell: (c) => lastCallCell(c, now, tz), minWidth: 12 },
     { header: 'NEXT DISTNSU', cell: (c) => nextCell(c, now, tz), minWidth: 12 },
+    { header: 'TGT', cell: targetedCell, align: 'right' },
+    { header: 'PEND', cell: (c) => (c.summariesPending === 0 ? '-' : String(c.summariesPending)), align: 'right' },
     { header: 'CERT', cell: certCell, align: 'right' },
     { header: '!', cell: (c) => (c.problems.length === 0 ? '' : String(c.problems.length)), align: 'right' },
   ];
@@ -121,6 +128,12 @@ export function formatStatusTable(report: StatusReport): string {
     ...rows.map(line),
     '',
   ];
+  if (report.companies.some((c) => c.queue > 0 || c.targetedCallsLastHour > 0 || c.summariesPending > 0)) {
+    out.push(
+      ...wrap('TGT: consChNFe/consNSU queued (q) and sent in the last rolling hour (/h); PEND: summaries still without the full XML (dfe-sync pending says why).', TABLE_WIDTH, ''),
+      '',
+    );
+  }
   const withProblems = report.companies.filter((c) => c.problems.length > 0);
   if (withProblems.length === 0) {
     out.push('No problems.');
@@ -134,7 +147,7 @@ export function formatStatusTable(report: StatusReport): string {
 }
 
 /** Word-wraps a sentence at `width`, continuation lines indented. */
-function wrap(text: string, width: number, indent: string): string[] {
+export function wrap(text: string, width: number, indent: string): string[] {
   const lines: string[] = [];
   let current = '';
   for (const word of text.split(' ')) {

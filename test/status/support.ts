@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
+import { runCommand } from '../../src/cli/common.js';
 import type { Clock } from '../../src/clock.js';
 import type { CompanyState } from '../../src/rules/state.js';
 import { initialCompanyState } from '../../src/rules/state.js';
-import type { DistDocument, DocKind } from '../../src/sefaz/types.js';
-import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
+import type { DistDocument, DocKind, DocumentMeta } from '../../src/sefaz/types.js';
+import { buildAccessKey, cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 import { openStore, stateDbPath, type CallRecord, type Store } from '../../src/store/index.js';
 
 export const NOW = Date.UTC(2026, 10, 20, 15, 0, 0); // 12:00 in São Paulo
@@ -36,6 +37,8 @@ export interface CompanyEntry {
   window?: string | string[];
   pfx?: string;
   passwordFile?: string;
+  manifest?: 'ciencia' | 'off';
+  targetedPerHour?: number;
 }
 
 /** Writes config.yaml in `dir` (stateDir `state` unless given) and returns its path. */
@@ -52,6 +55,8 @@ export function writeConfig(dir: string, companies: CompanyEntry[], extra: Recor
       certificate: { pfx: c.pfx ?? `${c.cnpj}.pfx`, passwordFile: c.passwordFile ?? `${c.cnpj}.pass` },
       ...(c.window === undefined ? {} : { window: c.window }),
       ...(c.enabled === undefined ? {} : { enabled: c.enabled }),
+      ...(c.manifest === undefined ? {} : { manifest: c.manifest }),
+      ...(c.targetedPerHour === undefined ? {} : { targetedPerHour: c.targetedPerHour }),
     })),
     ...extra,
   };
@@ -67,6 +72,29 @@ export function addCompanies(store: Store<CompanyState>, cnpjs: string[], names:
   store.upsertCompanies(
     cnpjs.map((c) => ({ cnpj: c, name: names[c] ?? `Empresa ${c.slice(0, 4)}`, enabled: true, window: '24h', initialState: initialCompanyState() })),
   );
+}
+
+/** A valid NF-e access key (check digit right), the n-th of an issuer in São Paulo. */
+export function accessKey(n: number, options: { mod?: string; issuer?: string } = {}): string {
+  return buildAccessKey({
+    cUF: '35', AAMM: '2611', CNPJ: options.issuer ?? cnpj('998887770001'), mod: options.mod ?? '55',
+    serie: '1', nNF: String(n), tpEmis: '1', cNF: String(10_000_000 + n),
+  });
+}
+
+/** A summary or full NF-e for a real key, with the facts the store keeps of it. */
+export function keyDoc(NSU: number | null, key: string, kind: 'resNFe' | 'procNFe', meta: DocumentMeta = {}): DistDocument {
+  const xml = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><${kind} versao="1.01"><chNFe>${key}</chNFe></${kind}>\n`);
+  return {
+    NSU: NSU === null ? null : nsu(NSU),
+    schema: `${kind}_v1.01.xsd`,
+    kind,
+    chNFe: key,
+    xml,
+    gzip: gzipSync(xml),
+    decodeError: null,
+    meta: kind === 'resNFe' ? { cSitNFe: '1', ...meta } : meta,
+  };
 }
 
 export function chNFe(n: number): string {
@@ -101,4 +129,15 @@ export function answered(at: number, requestNSU: number, docs: number, extra: Pa
     ms: 40,
     ...extra,
   };
+}
+
+/** A command's work run the way the CLI runs it: what it prints, and its exit code. */
+export async function outcome(work: () => string): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const result = { stdout: '', stderr: '', exitCode: 0 };
+  await runCommand(() => ({ text: work() }), {
+    stdout: (t) => void (result.stdout += t),
+    stderr: (t) => void (result.stderr += t),
+    setExitCode: (c) => void (result.exitCode = c),
+  });
+  return result;
 }
