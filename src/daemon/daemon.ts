@@ -1,6 +1,7 @@
 import type { CompanyConfig } from '../config/index.js';
 import { DfeSyncError } from '../errors.js';
 import { initialCompanyState } from '../rules/state.js';
+import type { WorkMark } from '../store/index.js';
 import { companyStep, type CompanyStepResult } from '../sync/companyStep.js';
 import type { SyncContext } from '../sync/context.js';
 import type { LeaseKeeper } from './leases.js';
@@ -36,6 +37,8 @@ export class Daemon {
   private cancelWake: (() => void) | null = null;
   /** the housekeeping intervals (lease renewal, the queued-work watch) */
   private readonly intervals: NodeJS.Timeout[] = [];
+  /** how far the queues were looked at for work other processes queued */
+  private workMark: WorkMark | null = null;
   private stopping = false;
 
   constructor(
@@ -46,6 +49,7 @@ export class Daemon {
   /** Registers the configured companies, takes their leases and starts working. */
   start(): void {
     this.applyCompanies(this.ctx.config.companies);
+    this.workMark = this.ctx.store.newWork(null).mark;
     // Also in manual mode: a long `run --once` drain must keep its leases.
     this.armRenewal();
     if ((this.opts.timers ?? 'real') === 'real') this.armWorkWatch();
@@ -79,6 +83,7 @@ export class Daemon {
 
   /** Runs every company due now, and what they make due now, until nothing is due or in flight. */
   async runDue(): Promise<void> {
+    this.pickUpQueuedWork();
     for (;;) {
       this.pump();
       if (this.inFlight.size === 0) return;
@@ -173,17 +178,21 @@ export class Daemon {
     }
   }
 
-  /** Work another process queued (`fetch`, `manifest`) is picked up within seconds. */
+  /** Schedules now the companies for which another process (`fetch`, `manifest`) queued work. */
+  private pickUpQueuedWork(): void {
+    this.guarded('looking for queued work', () => {
+      const found = this.ctx.store.newWork(this.workMark);
+      this.workMark = found.mark;
+      for (const cnpj of found.cnpjs) {
+        if (this.companies.has(cnpj) && this.opts.leases.holds(cnpj) && !this.inFlight.has(cnpj)) this.queue.schedule(cnpj, this.ctx.clock.now());
+      }
+    });
+  }
+
+  /** Work another process queued is picked up within seconds. */
   private armWorkWatch(): void {
-    let mark = this.ctx.store.newWork(null).mark;
     const timer = setInterval(() => {
-      this.guarded('looking for queued work', () => {
-        const found = this.ctx.store.newWork(mark);
-        mark = found.mark;
-        for (const cnpj of found.cnpjs) {
-          if (this.companies.has(cnpj) && this.opts.leases.holds(cnpj) && !this.inFlight.has(cnpj)) this.queue.schedule(cnpj, this.ctx.clock.now());
-        }
-      });
+      this.pickUpQueuedWork();
       this.pump();
     }, WORK_WATCH_MS);
     timer.unref();

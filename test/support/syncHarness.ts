@@ -10,6 +10,7 @@ import { LeaseKeeper } from '../../src/daemon/leases.js';
 import { openRuntime, type Runtime } from '../../src/daemon/runtime.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { SefazSimulator } from '../../src/sim/index.js';
+import { DIST_PATH, EVENT_PATH } from '../../src/sefaz/endpoints.js';
 
 export interface HarnessCompany {
   cnpj: string;
@@ -17,6 +18,8 @@ export interface HarnessCompany {
   window?: string;
   /** the CNPJ whose certificate it uses (a branch uses its head office's); default its own */
   certificateOf?: string;
+  manifest?: 'ciencia' | 'off';
+  targetedPerHour?: number;
 }
 
 /** Log lines kept in memory, parsed. */
@@ -44,9 +47,11 @@ export function writeConfig(dir: string, tlsDir: string, distUrl: string, compan
       '    uf: SP',
       `    certificate: { pfx: ${join(tlsDir, `${c.certificateOf ?? c.cnpj}.pfx`)}, passwordFile: ${join(tlsDir, `${c.certificateOf ?? c.cnpj}.pass`)} }`,
       `    window: ${(c.window ?? '24h').startsWith('[') ? c.window : JSON.stringify(c.window ?? '24h')}`,
+      ...(c.manifest === undefined ? [] : [`    manifest: ${c.manifest}`]),
+      ...(c.targetedPerHour === undefined ? [] : [`    targetedPerHour: ${c.targetedPerHour}`]),
     ]),
     'sefaz:',
-    `  urls: { distribuicao: "${distUrl}" }`,
+    `  urls: { distribuicao: "${distUrl}", recepcaoEvento: "${distUrl.replace(DIST_PATH, EVENT_PATH)}" }`,
     `  caFile: ${join(tlsDir, 'ca.pem')}`,
     '  timeoutSeconds: 5',
     '  connectTimeoutSeconds: 5',
