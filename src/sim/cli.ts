@@ -22,6 +22,8 @@ export interface SimCommandOptions {
   seed: number;
   /** Simulated milliseconds per real millisecond (1: real time). */
   clockScale: number;
+  /** From a manifestation to its full NF-e as a new NSU, simulated ms (default 10 minutes). */
+  fullDocumentDelayMs?: number;
 }
 
 const usage = (message: string): SimulatorError => new SimulatorError('SIM_BAD_INPUT', message);
@@ -98,6 +100,7 @@ export async function startSimulator(o: SimCommandOptions, out: (line: string) =
     seed: o.seed,
     port: o.port,
     onCall: (call) => out(JSON.stringify(call)),
+    ...(o.fullDocumentDelayMs === undefined ? {} : { fullDocumentDelayMs: o.fullDocumentDelayMs }),
   });
   for (const c of o.companies) sim.addCompany(c.cnpj, { documents: c.documents });
   const { url } = await sim.start();

@@ -1,7 +1,7 @@
 import { encodeDocZip } from '../sefaz/docZip.js';
 import { formatNSU } from '../sefaz/identifiers.js';
 import type { TpAmb } from '../sefaz/endpoints.js';
-import { DocumentFactory, type SimDocKind, type SimDocument } from './documents.js';
+import { DocumentFactory, type NFeFacts, type NFeSituation, type SimDocKind, type SimDocument } from './documents.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -20,6 +20,10 @@ export class Company {
   /** chNFe → index of the latest resNFe/procNFe of that key, and when the AN first received it. */
   private readonly nfeByKey = new Map<string, { latest: number; firstReceivedAt: number }>();
   private readonly factory: DocumentFactory;
+  /** Full NF-e released by a manifestation, each becoming a new NSU at its time (ascending). */
+  private readonly pendingFull: { dueAt: number; chNFe: string }[] = [];
+  /** Every new document a resNFe of a new NF-e (CompanyOptions.summariesOnly). */
+  summariesOnly = false;
 
   /** SEFAZ's sequence: the ultNSU of the last distNSU answer, whoever got it; null before any. */
   seqUlt: number | null = null;
@@ -72,16 +76,55 @@ export class Company {
    * Never before the last one: NSUs follow reception order (firstServable relies on it).
    */
   receive(count: number, from: number, to: number): void {
-    const floor = this.docs.at(-1)?.receivedAt ?? -Infinity;
+    const floor = this.floor();
     for (let i = 0; i < count; i++) {
       const at = Math.max(floor, count === 1 ? to : Math.round(from + ((to - from) * i) / (count - 1)));
-      const doc = this.factory.next(at);
-      const nsu = this.docs.length + 1;
-      this.docs.push({ ...doc, nsu });
-      if (doc.kind === 'resNFe' || doc.kind === 'procNFe') {
-        this.nfeByKey.set(doc.chNFe, { latest: nsu - 1, firstReceivedAt: this.factory.nfeReceivedAt(doc.chNFe) ?? at });
-      }
+      this.push(this.factory.next(at, this.summariesOnly));
     }
+  }
+
+  /** A new NF-e in situation `cSitNFe`, its resNFe received at `at`. */
+  issue(cSitNFe: NFeSituation, at: number): StoredDocument {
+    return this.push(this.factory.issue(Math.max(this.floor(), at), cSitNFe));
+  }
+
+  /** What SEFAZ knows of an NF-e of this CNPJ's documents; null when none of them is about that key. */
+  nfeFacts(chNFe: string): NFeFacts | null {
+    return this.nfeByKey.has(chNFe) ? this.factory.nfeFacts(chNFe) : null;
+  }
+
+  /**
+   * A manifestation released the NF-e's procNFe: it becomes a new NSU at `dueAt`
+   * (releaseDue). False when there is none to release (denied, already sent or on its way).
+   */
+  scheduleFull(chNFe: string, dueAt: number): boolean {
+    if (!this.nfeByKey.has(chNFe) || !this.factory.claimFull(chNFe)) return false;
+    const i = this.pendingFull.findIndex((p) => p.dueAt > dueAt);
+    this.pendingFull.splice(i < 0 ? this.pendingFull.length : i, 0, { dueAt, chNFe });
+    return true;
+  }
+
+  /** Appends the released full NF-e due by `now`, each received at its due time. */
+  releaseDue(now: number): void {
+    while (this.pendingFull.length > 0 && this.pendingFull[0]!.dueAt <= now) {
+      const { dueAt, chNFe } = this.pendingFull.shift()!;
+      const doc = this.factory.fullDocument(chNFe, Math.max(this.floor(), dueAt));
+      if (doc !== null) this.push(doc);
+    }
+  }
+
+  /** No document may be received before the last one: NSUs follow reception order (firstServable relies on it). */
+  private floor(): number {
+    return this.docs.at(-1)?.receivedAt ?? -Infinity;
+  }
+
+  private push(doc: SimDocument): StoredDocument {
+    const stored = { ...doc, nsu: this.docs.length + 1 };
+    this.docs.push(stored);
+    if (doc.kind === 'resNFe' || doc.kind === 'procNFe') {
+      this.nfeByKey.set(doc.chNFe, { latest: stored.nsu - 1, firstReceivedAt: this.factory.nfeReceivedAt(doc.chNFe) ?? doc.receivedAt });
+    }
+    return stored;
   }
 
   doc(nsu: number): StoredDocument | undefined {
@@ -135,3 +178,41 @@ export class Company {
 }
 
 export const NSU = (n: number): string => formatNSU(String(n));
+
+/**
+ * SEFAZ's database of interested CNPJs, shared by the distribution and event services:
+ * each company made on first use, with the full NF-e due by then released.
+ */
+export class CompanyBook {
+  private readonly byCnpj = new Map<string, Company>();
+
+  constructor(
+    private readonly seed: number,
+    private readonly tpAmb: TpAmb,
+  ) {}
+
+  at(cnpj: string, now: number): Company {
+    let c = this.byCnpj.get(cnpj);
+    if (c === undefined) {
+      c = new Company(cnpj, this.seed, this.tpAmb);
+      this.byCnpj.set(cnpj, c);
+    }
+    c.releaseDue(now);
+    return c;
+  }
+
+  /** The company, if it exists (events must not make one for any CNPJ that writes in). */
+  find(cnpj: string, now: number): Company | undefined {
+    return this.byCnpj.has(cnpj) ? this.at(cnpj, now) : undefined;
+  }
+
+  all(now: number): Company[] {
+    return [...this.byCnpj.values()].map((c) => this.at(c.cnpj, now));
+  }
+
+  /** The company whose documents include an NF-e with this key, if any. */
+  holderOf(chNFe: string): Company | undefined {
+    for (const c of this.byCnpj.values()) if (c.nfeFacts(chNFe) !== null) return c;
+    return undefined;
+  }
+}

@@ -33,6 +33,18 @@ import { Prng } from './prng.js';
  */
 
 export type SimDocKind = 'resNFe' | 'procNFe' | 'resEvento' | 'procEventoNFe';
+/** cSitNFe of resNFe: 1 authorized, 2 denied, 3 cancelled. */
+export type NFeSituation = '1' | '2' | '3';
+
+/** What SEFAZ knows of an NF-e when an event about it arrives. */
+export interface NFeFacts {
+  chNFe: string;
+  cSitNFe: NFeSituation;
+  /** Authorization (protNFe dhRecbto), ms: the manifestation deadlines run from it. */
+  authorizedAt: number;
+  /** Its procNFe was distributed, or is on its way (claimFull). */
+  fullClaimed: boolean;
+}
 
 export const SCHEMA_OF: Readonly<Record<SimDocKind, string>> = {
   resNFe: 'resNFe_v1.01.xsd',
@@ -87,6 +99,8 @@ interface NFe {
   digVal: string;
   procSent: boolean;
   cancelled: boolean;
+  /** Denied NF-e are never cancelled, manifested or sent in full. */
+  denied: boolean;
   eventsSeen: Set<string>;
   cceCount: number;
 }
@@ -134,8 +148,52 @@ export class DocumentFactory {
     return this.byKey.get(chNFe)?.receivedAt ?? null;
   }
 
-  /** The next document of the stream, received by the AN at `receivedAt`. */
-  next(receivedAt: number): SimDocument {
+  /** What SEFAZ knows of the NF-e with this key (null when this factory never made it). */
+  nfeFacts(chNFe: string): NFeFacts | null {
+    const nfe = this.byKey.get(chNFe);
+    if (nfe === undefined) return null;
+    return {
+      chNFe,
+      cSitNFe: situation(nfe),
+      authorizedAt: nfe.dhRecbto,
+      fullClaimed: nfe.procSent,
+    };
+  }
+
+  /**
+   * Reserves the NF-e's procNFe for a later fullDocument() (a manifestation released
+   * it), so that the stream does not send it meanwhile. False when it cannot be had:
+   * unknown, denied, or already sent or reserved.
+   */
+  claimFull(chNFe: string): boolean {
+    const nfe = this.byKey.get(chNFe);
+    if (nfe === undefined || nfe.denied || nfe.procSent) return false;
+    nfe.procSent = true;
+    return true;
+  }
+
+  /** The procNFe of an NF-e this factory made: the invoice its resNFe summarised, received at `receivedAt`. */
+  fullDocument(chNFe: string, receivedAt: number): SimDocument | null {
+    const nfe = this.byKey.get(chNFe);
+    return nfe === undefined || nfe.denied ? null : this.procNFe(nfe, receivedAt);
+  }
+
+  /** A new NF-e in situation `cSitNFe`, received by the AN at `receivedAt`: its resNFe. */
+  issue(receivedAt: number, cSitNFe: NFeSituation): SimDocument {
+    // A denied NF-e is out of the stream's reach: nothing happens to it afterwards.
+    const nfe = this.newNFe(receivedAt, cSitNFe !== '2');
+    nfe.denied = cSitNFe === '2';
+    nfe.cancelled = cSitNFe === '3';
+    if (nfe.cancelled) nfe.eventsSeen.add('110111');
+    return this.resNFe(nfe, receivedAt);
+  }
+
+  /**
+   * The next document of the stream, received by the AN at `receivedAt`. With
+   * `summariesOnly`, a resNFe of a new authorized NF-e every time.
+   */
+  next(receivedAt: number, summariesOnly = false): SimDocument {
+    if (summariesOnly) return this.resNFe(this.newNFe(receivedAt), receivedAt);
     const r = this.prng.next();
     if (r < 0.62 || this.recent.length === 0) return this.resNFe(this.newNFe(receivedAt), receivedAt);
     if (r < 0.75) {
@@ -164,7 +222,7 @@ export class DocumentFactory {
     };
   }
 
-  private newNFe(receivedAt: number): NFe {
+  private newNFe(receivedAt: number, inStream = true): NFe {
     const p = this.prng;
     // Frequent suppliers are frequent: skew towards the first ones.
     const emitter = this.suppliers[Math.floor(p.next() ** 2 * this.suppliers.length)]!;
@@ -204,11 +262,14 @@ export class DocumentFactory {
       digVal: p.bytes(20).toString('base64'),
       procSent: false,
       cancelled: false,
+      denied: false,
       eventsSeen: new Set(),
       cceCount: 0,
     };
-    this.recent.push(nfe);
-    if (this.recent.length > RECENT) this.recent.shift();
+    if (inStream) {
+      this.recent.push(nfe);
+      if (this.recent.length > RECENT) this.recent.shift();
+    }
     this.byKey.set(chNFe, nfe);
     return nfe;
   }
@@ -219,7 +280,7 @@ export class DocumentFactory {
       `<resNFe ${AN_ROOT_ATTRS} versao="1.01" xmlns="${NFE_NS}">` +
       `<chNFe>${nfe.chNFe}</chNFe><CNPJ>${e.cnpj}</CNPJ><xNome>${escapeXml(e.name)}</xNome><IE>${e.ie}</IE>` +
       `<dhEmi>${dhBrasilia(nfe.dhEmi)}</dhEmi><tpNF>1</tpNF><vNF>${money(nfe.vNF)}</vNF><digVal>${nfe.digVal}</digVal>` +
-      `<dhRecbto>${dhBrasilia(nfe.dhRecbto)}</dhRecbto><nProt>${nfe.nProt}</nProt><cSitNFe>${nfe.cancelled ? '3' : '1'}</cSitNFe>` +
+      `<dhRecbto>${dhBrasilia(nfe.dhRecbto)}</dhRecbto><nProt>${nfe.nProt}</nProt><cSitNFe>${situation(nfe)}</cSitNFe>` +
       '</resNFe>';
     return { kind: 'resNFe', schema: SCHEMA_OF.resNFe, chNFe: nfe.chNFe, xml, receivedAt };
   }
@@ -376,6 +437,10 @@ export class DocumentFactory {
       `<KeyInfo><X509Data><X509Certificate>${certificate}</X509Certificate></X509Data></KeyInfo></Signature>`
     );
   }
+}
+
+function situation(nfe: NFe): NFeSituation {
+  return nfe.denied ? '2' : nfe.cancelled ? '3' : '1';
 }
 
 function address(tag: 'enderEmit' | 'enderDest', p: Party): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cnpjProblem } from '../sefaz/identifiers.js';
 import { SimulatorError } from './errors.js';
-import type { SimOp } from './service.js';
+import type { SimCallOp } from './service.js';
 
 /**
  * Faults the simulator can inject into its next matching calls. `reset`, `truncate` and
@@ -26,7 +26,8 @@ export const faultSpecSchema = z.object({
     .string()
     .refine((c) => cnpjProblem(c) === null, { message: 'not a valid CNPJ' })
     .optional(),
-  op: z.enum(['distNSU', 'consNSU', 'consChNFe']).optional(),
+  /** Without op, the fault takes the next matching call of any kind, events included. */
+  op: z.enum(['distNSU', 'consNSU', 'consChNFe', 'envEvento']).optional(),
   times: z.number().int().min(1).max(1_000_000).optional(),
   fault: faultSchema,
 });
@@ -53,7 +54,7 @@ export class FaultBook {
   }
 
   /** The fault for this call, if one matches; uses up one of its times. */
-  take(cnpj: string | undefined, op: SimOp | undefined): Fault | null {
+  take(cnpj: string | undefined, op: SimCallOp | undefined): Fault | null {
     const i = this.pending.findIndex(
       (p) => (p.spec.cnpj === undefined || p.spec.cnpj === cnpj) && (p.spec.op === undefined || p.spec.op === op),
     );

@@ -9,7 +9,9 @@ export {
   type FaultKind,
   type RetDist,
   type SimCall,
+  type SimCallOp,
   type SimCause,
+  type SimEventAnswer,
   type SimOp,
   type SimQuery,
   type SimRule,
@@ -17,5 +19,13 @@ export {
   type ViolatedRule,
 } from './service.js';
 export { checkedFaultSpec, type Fault, type FaultSpec } from './faults.js';
-export { DocumentFactory, SCHEMA_OF, type SimDocKind, type SimDocument } from './documents.js';
+export { DocumentFactory, SCHEMA_OF, type NFeFacts, type NFeSituation, type SimDocKind, type SimDocument } from './documents.js';
+export {
+  DEFAULT_EVENT_DEADLINE_DAYS,
+  DEFAULT_FULL_DOCUMENT_DELAY_MS,
+  type ManifestationCode,
+  type SimEventView,
+} from './eventService.js';
+export { verifyEnvEventoSignatures, type SignatureProblem, type SignatureVerdict } from './eventSignature.js';
+export { extractEnvEvento } from './eventSoap.js';
 export { SimulatorError, type SimulatorErrorCode } from './errors.js';

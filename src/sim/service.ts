@@ -8,8 +8,9 @@ import {
   describeCStat,
 } from '../sefaz/catalog.js';
 import { cnpjBase, cnpjProblem, isValidAccessKey } from '../sefaz/identifiers.js';
-import { Company, NSU } from './company.js';
-import type { SimDocKind } from './documents.js';
+import { CallLog } from './callLog.js';
+import { Company, CompanyBook, NSU, type StoredDocument } from './company.js';
+import type { NFeSituation, SimDocKind } from './documents.js';
 import { SimulatorError } from './errors.js';
 import { dhBrasilia } from './format.js';
 
@@ -26,10 +27,10 @@ const DAY = 24 * HOUR;
 const BATCH = 50;
 const TARGETED_PER_HOUR = 20;
 const ZERO_NSU = '000000000000000';
-/** Older entries are dropped from the call log past this many (violations are all kept). */
-const MAX_CALLS_KEPT = 200_000;
 
 export type SimOp = 'distNSU' | 'consNSU' | 'consChNFe';
+/** What a logged call was: a distribution query or an event batch (NFeRecepcaoEvento4). */
+export type SimCallOp = SimOp | 'envEvento';
 
 /** A distDFeInt that passed the schema checks. */
 export interface SimQuery {
@@ -87,25 +88,39 @@ export type SimCause = 'client' | 'other-system' | 'scripted' | 'fault';
 
 export type FaultKind = 'latency' | 'reset' | 'http500' | 'truncate' | 'malformed' | 'cStat';
 
+/** One event of an envEvento call, as answered. */
+export interface SimEventAnswer {
+  chNFe: string | null;
+  tpEvento: string | null;
+  nSeqEvento: string | null;
+  cStat: string;
+  /** Only when registered (135). */
+  nProt?: string;
+}
+
 export interface SimCall {
-  /** 1, 2, 3… in arrival order. */
+  /** 1, 2, 3… in arrival order (distribution and event calls alike). */
   seq: number;
   /** Simulator clock, ms. */
   at: number;
   /** The same instant as dhResp writes it. */
   time: string;
-  /** The interested CNPJ (or CPF); null when the request did not say. */
+  /** The interested CNPJ (or CPF), or the author of an event batch's first event; null when the request did not say. */
   cnpj: string | null;
-  op: SimOp | null;
+  op: SimCallOp | null;
   ultNSU?: string;
   NSU?: string;
   chNFe?: string;
-  /** null when no retDistDFeInt was produced (HTTP 500, SOAP Fault). */
+  /** null when no retDistDFeInt/retEnvEvento was produced (HTTP 500, SOAP Fault); the batch's cStat for envEvento. */
   cStat: string | null;
   xMotivo: string | null;
   docs: number;
   answerUltNSU?: string;
   answerMaxNSU?: string;
+  /** envEvento: idLote as sent (when readable). */
+  idLote?: string;
+  /** envEvento: each event's answer, in the batch's order (none when the batch was refused). */
+  events?: SimEventAnswer[];
   soap: SoapVersion;
   rule: SimRule | null;
   cause: SimCause | null;
@@ -116,7 +131,8 @@ export interface SimCall {
   answerLost?: boolean;
 }
 
-export type ViolatedRule = 'sequence' | 'wait-hour' | 'limit-20' | 'blocked';
+/** `event-repeated`: an event sent again after SEFAZ's answer to it (registered or refused, always final) reached the client. */
+export type ViolatedRule = 'sequence' | 'wait-hour' | 'limit-20' | 'blocked' | 'event-repeated';
 
 /** A rule the client broke, with the call that broke it. */
 export interface SimViolation {
@@ -124,7 +140,7 @@ export interface SimViolation {
   at: number;
   time: string;
   cnpj: string;
-  op: SimOp;
+  op: SimCallOp;
   rule: ViolatedRule;
   detail: string;
 }
@@ -158,6 +174,11 @@ export interface CompanyOptions {
   documents?: number;
   /** Default 30 (all of them still served: the AN serves 90 days). */
   spreadDays?: number;
+  /**
+   * Every document, now and later, a resNFe of a new authorized NF-e (default false: a
+   * mix of summaries, full NF-e and events). Full NF-e then come only from manifestations.
+   */
+  summariesOnly?: boolean;
 }
 
 export interface DistributionServiceOptions {
@@ -165,7 +186,11 @@ export interface DistributionServiceOptions {
   environment: Environment;
   seed: number;
   verAplic?: string;
+  /** Ignored when callLog is given (it has its own). */
   onCall?: (call: SimCall) => void;
+  /** Shared with the event service; made here when absent. */
+  companies?: CompanyBook;
+  callLog?: CallLog;
 }
 
 /** What a query's fault changes in its handling (the rest is the transport's business). */
@@ -193,22 +218,23 @@ export function anText(cStat: string, variant = 0): string {
 }
 
 export class DistributionService {
-  private readonly companiesByCnpj = new Map<string, Company>();
-  private readonly callLog: SimCall[] = [];
-  private readonly violationLog: SimViolation[] = [];
-  private seq = 0;
+  private readonly book: CompanyBook;
+  private readonly log: CallLog;
   private readonly tpAmb: TpAmb;
   private readonly verAplic: string;
 
   constructor(private readonly opts: DistributionServiceOptions) {
     this.tpAmb = tpAmbOf(opts.environment);
     this.verAplic = opts.verAplic ?? '1.7.8';
+    this.book = opts.companies ?? new CompanyBook(opts.seed, this.tpAmb);
+    this.log = opts.callLog ?? new CallLog(opts.onCall);
   }
 
   addCompany(cnpj: string, opts: CompanyOptions = {}): void {
     const c = this.companyOf(checkedCnpj(cnpj));
     const count = checkedCount('documents', opts.documents ?? 0);
     const now = this.opts.clock.now();
+    if (opts.summariesOnly !== undefined) c.summariesOnly = opts.summariesOnly;
     c.receive(count, now - (opts.spreadDays ?? 30) * DAY, now);
   }
 
@@ -223,18 +249,22 @@ export class DistributionService {
   }
 
   companies(): CompanySnapshot[] {
-    return [...this.companiesByCnpj.values()].map((c) => this.snapshot(c));
+    return this.book.all(this.opts.clock.now()).map((c) => this.snapshot(c));
   }
 
   documents(cnpj: string): DocumentView[] {
-    return this.companyOf(checkedCnpj(cnpj)).docs.map((d) => ({
-      NSU: NSU(d.nsu),
-      kind: d.kind,
-      schema: d.schema,
-      chNFe: d.chNFe,
-      receivedAt: d.receivedAt,
-      xml: d.xml,
-    }));
+    return this.companyOf(checkedCnpj(cnpj)).docs.map(view);
+  }
+
+  /**
+   * A new NF-e issued to this CNPJ, received by the AN now: its resNFe, authorized (1),
+   * denied (2) or already cancelled (3) as cSitNFe says.
+   */
+  addNFe(cnpj: string, cSitNFe: NFeSituation = '1'): DocumentView {
+    if (cSitNFe !== '1' && cSitNFe !== '2' && cSitNFe !== '3') {
+      throw new SimulatorError('SIM_BAD_INPUT', `cSitNFe must be "1" (authorized), "2" (denied) or "3" (cancelled), not "${String(cSitNFe)}"`);
+    }
+    return view(this.companyOf(checkedCnpj(cnpj)).issue(cSitNFe, this.opts.clock.now()));
   }
 
   /** The next call for this CNPJ gets a 656 as if another system had broken a rule: a real one-hour block. */
@@ -260,18 +290,18 @@ export class DistributionService {
   }
 
   calls(): readonly SimCall[] {
-    return this.callLog;
+    return this.log.calls();
   }
 
   violations(): readonly SimViolation[] {
-    return this.violationLog;
+    return this.log.violations();
   }
 
   /** Answers a query under SEFAZ's rules, and logs it. */
   query(q: SimQuery, fault?: QueryFault): RetDist {
     const now = this.opts.clock.now();
     const d = fault?.kind === 'cStat' ? this.faultAnswer(q, fault.cStat ?? '999', now) : this.decide(q, now);
-    const call = this.newCall(now, q.soap, {
+    const call = this.log.record(now, q.soap, {
       cnpj: 'CNPJ' in q.interested ? q.interested.CNPJ : q.interested.CPF,
       op: q.op,
       ...queryValue(q.op, q.value),
@@ -287,7 +317,7 @@ export class DistributionService {
       answerLost: fault?.kind === 'reset' || fault?.kind === 'truncate' || fault?.kind === 'malformed' ? true : undefined,
     });
     if (d.violation !== null) {
-      this.violationLog.push({
+      this.log.violation({
         call: call.seq,
         at: now,
         time: call.time,
@@ -297,7 +327,6 @@ export class DistributionService {
         detail: d.violation.detail,
       });
     }
-    this.log(call);
     return d.ret;
   }
 
@@ -305,24 +334,21 @@ export class DistributionService {
   reject(soap: SoapVersion, detail: { cnpj?: string; op?: SimOp }): RetDist {
     const now = this.opts.clock.now();
     const ret = this.ret('215', anText('215'), now, { ultNSU: ZERO_NSU, maxNSU: ZERO_NSU });
-    this.log(
-      this.newCall(now, soap, {
-        cnpj: detail.cnpj,
-        op: detail.op,
-        cStat: ret.cStat,
-        xMotivo: ret.xMotivo,
-        answerUltNSU: ZERO_NSU,
-        answerMaxNSU: ZERO_NSU,
-        rule: 'schema',
-      }),
-    );
+    this.log.record(now, soap, {
+      cnpj: detail.cnpj,
+      op: detail.op,
+      cStat: ret.cStat,
+      xMotivo: ret.xMotivo,
+      answerUltNSU: ZERO_NSU,
+      answerMaxNSU: ZERO_NSU,
+      rule: 'schema',
+    });
     return ret;
   }
 
   /** A call that got no retDistDFeInt at all (an injected HTTP 500, a SOAP Fault): logged, nothing processed. */
   unanswered(soap: SoapVersion, detail: { cnpj?: string; op?: SimOp; value?: string; fault?: FaultKind; rule: SimRule }): void {
-    const now = this.opts.clock.now();
-    const call = this.newCall(now, soap, {
+    this.log.record(this.opts.clock.now(), soap, {
       cnpj: detail.cnpj,
       op: detail.op,
       ...(detail.op !== undefined && detail.value !== undefined ? queryValue(detail.op, detail.value) : {}),
@@ -330,49 +356,10 @@ export class DistributionService {
       cause: detail.fault === undefined ? null : 'fault',
       fault: detail.fault,
     });
-    this.log(call);
-  }
-
-  /** A call record with its keys in one order (the CLI prints them as JSON lines) and no undefined ones. */
-  private newCall(now: number, soap: SoapVersion, f: Partial<Omit<SimCall, 'seq' | 'at' | 'time' | 'soap'>>): SimCall {
-    const call: SimCall = {
-      seq: ++this.seq,
-      at: now,
-      time: dhBrasilia(now),
-      cnpj: f.cnpj ?? null,
-      op: f.op ?? null,
-      ultNSU: f.ultNSU,
-      NSU: f.NSU,
-      chNFe: f.chNFe,
-      cStat: f.cStat ?? null,
-      xMotivo: f.xMotivo ?? null,
-      docs: f.docs ?? 0,
-      answerUltNSU: f.answerUltNSU,
-      answerMaxNSU: f.answerMaxNSU,
-      soap,
-      rule: f.rule ?? null,
-      cause: f.cause ?? null,
-      violation: f.violation ?? false,
-      fault: f.fault,
-      answerLost: f.answerLost,
-    };
-    for (const key of Object.keys(call) as (keyof SimCall)[]) if (call[key] === undefined) delete call[key];
-    return call;
-  }
-
-  private log(call: SimCall): void {
-    this.callLog.push(call);
-    if (this.callLog.length > MAX_CALLS_KEPT) this.callLog.splice(0, this.callLog.length - MAX_CALLS_KEPT);
-    this.opts.onCall?.(call);
   }
 
   private companyOf(cnpj: string): Company {
-    let c = this.companiesByCnpj.get(cnpj);
-    if (c === undefined) {
-      c = new Company(cnpj, this.opts.seed, this.tpAmb);
-      this.companiesByCnpj.set(cnpj, c);
-    }
-    return c;
+    return this.book.at(cnpj, this.opts.clock.now());
   }
 
   private snapshot(c: Company): CompanySnapshot {
@@ -508,6 +495,10 @@ export class DistributionService {
     if (tooOld(found.receivedAt, now)) return refuse('632', 'older-than-90-days');
     return this.served(now, {}, [{ schema: found.doc.schema, content: c.zip(found.doc.nsu) }], 1);
   }
+}
+
+function view(d: StoredDocument): DocumentView {
+  return { NSU: NSU(d.nsu), kind: d.kind, schema: d.schema, chNFe: d.chNFe, receivedAt: d.receivedAt, xml: d.xml };
 }
 
 function queryValue(op: SimOp, value: string): Pick<SimCall, 'ultNSU' | 'NSU' | 'chNFe'> {

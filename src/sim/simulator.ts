@@ -9,14 +9,20 @@ import { z } from 'zod';
 import { readCertificateFacts } from '../cert/facts.js';
 import { ensureTestMaterial } from '../cert/testMaterial.js';
 import { systemClock, type Clock } from '../clock.js';
-import { DIST_PATH, type Environment } from '../sefaz/endpoints.js';
+import { DIST_PATH, EVENT_PATH, tpAmbOf, type Environment } from '../sefaz/endpoints.js';
 import { cnpjProblem } from '../sefaz/identifiers.js';
 import type { SoapVersion } from '../sefaz/envelope.js';
 import { DfeSyncError } from '../errors.js';
+import { CallLog } from './callLog.js';
+import { CompanyBook } from './company.js';
+import type { NFeSituation } from './documents.js';
 import { SimulatorError } from './errors.js';
+import { EventService, type ManifestationCode, type SimEventView } from './eventService.js';
+import { parseEventRequest, renderEventResponse } from './eventSoap.js';
 import { FaultBook, checkedFaultSpec, type Fault, type FaultSpec } from './faults.js';
 import {
   DistributionService,
+  type QueryFault,
   type CompanyOptions,
   type CompanySnapshot,
   type DocumentView,
@@ -41,6 +47,12 @@ export interface SefazSimulatorOptions {
   verAplic?: string;
   /** Called with each call once it is logged (the CLI prints them). */
   onCall?: (call: SimCall) => void;
+  /** From a manifestation (Ciência, Confirmação, Operação não Realizada) to its full procNFe as a new NSU; default 10 simulated minutes. */
+  fullDocumentDelayMs?: number;
+  /** Days after the NF-e's authorization each event is accepted (DEFAULT_EVENT_DEADLINE_DAYS: Ciência 10, the others 90). */
+  eventDeadlineDays?: Partial<Record<ManifestationCode, number>>;
+  /** verAplic of the event answers (default AN_1.8.6, as in the 2025 capture). */
+  eventVerAplic?: string;
 }
 
 /** Bodies larger than this are refused: distDFeInt is a few hundred bytes. */
@@ -52,19 +64,22 @@ const companyBody = z.object({
   cnpj: z.string(),
   documents: z.number().int().min(0).optional(),
   spreadDays: z.number().min(0).max(3650).optional(),
+  summariesOnly: z.boolean().optional(),
 });
+const nfeBody = z.object({ cnpj: z.string(), cSitNFe: z.enum(['1', '2', '3']).optional() });
 const documentsBody = z.object({ cnpj: z.string(), count: z.number().int().min(0) });
 const scriptBody = z.object({ cnpj: z.string(), cStat: z.literal('656'), xMotivo: z.string().min(1).max(255).optional() });
 const otherSystemBody = z.object({ cnpj: z.string(), documents: z.number().int().min(1) });
 
 /**
- * The SEFAZ simulator: NFeDistribuicaoDFe over HTTPS with mutual TLS (a client
- * certificate signed by the test CA of tlsDir is required), SEFAZ's rules on its own
- * clock (see DistributionService), injectable faults, and a JSON control API under
- * /sim/ on the same server for tests and tools in other processes.
+ * The SEFAZ simulator: NFeDistribuicaoDFe and NFeRecepcaoEvento4 over HTTPS with mutual
+ * TLS (a client certificate signed by the test CA of tlsDir is required), SEFAZ's rules
+ * on its own clock (see DistributionService and EventService), injectable faults, and a
+ * JSON control API under /sim/ on the same server for tests and tools in other processes.
  */
 export class SefazSimulator {
   private readonly service: DistributionService;
+  private readonly eventService: EventService;
   private readonly faults = new FaultBook();
   private readonly peerCnpjs = new WeakMap<TLSSocket, string | null>();
   /** Answers held back by a latency fault: released (unsent) by stop(). */
@@ -73,12 +88,28 @@ export class SefazSimulator {
   private address: { url: string; port: number } | null = null;
 
   constructor(private readonly opts: SefazSimulatorOptions) {
+    const clock = opts.clock ?? systemClock;
+    const environment = opts.environment ?? 'homologation';
+    const seed = opts.seed ?? 1;
+    const companies = new CompanyBook(seed, tpAmbOf(environment));
+    const callLog = new CallLog(opts.onCall);
     this.service = new DistributionService({
-      clock: opts.clock ?? systemClock,
-      environment: opts.environment ?? 'homologation',
-      seed: opts.seed ?? 1,
+      clock,
+      environment,
+      seed,
+      companies,
+      callLog,
       ...(opts.verAplic === undefined ? {} : { verAplic: opts.verAplic }),
-      ...(opts.onCall === undefined ? {} : { onCall: opts.onCall }),
+    });
+    this.eventService = new EventService({
+      clock,
+      environment,
+      companies,
+      callLog,
+      trustedCaFile: join(opts.tlsDir, 'ca.pem'),
+      ...(opts.eventVerAplic === undefined ? {} : { verAplic: opts.eventVerAplic }),
+      ...(opts.fullDocumentDelayMs === undefined ? {} : { fullDocumentDelayMs: opts.fullDocumentDelayMs }),
+      ...(opts.eventDeadlineDays === undefined ? {} : { deadlineDays: opts.eventDeadlineDays }),
     });
   }
 
@@ -142,6 +173,11 @@ export class SefazSimulator {
     return this.url + DIST_PATH;
   }
 
+  /** The event endpoint (NFeRecepcaoEvento4), for sefaz.urls.recepcaoEvento. */
+  get eventUrl(): string {
+    return this.url + EVENT_PATH;
+  }
+
   addCompany(cnpj: string, opts: CompanyOptions = {}): void {
     this.service.addCompany(cnpj, opts);
   }
@@ -160,6 +196,16 @@ export class SefazSimulator {
 
   documents(cnpj: string): DocumentView[] {
     return this.service.documents(cnpj);
+  }
+
+  /** A new NF-e issued to `cnpj`, received now: its resNFe, authorized unless cSitNFe says denied (2) or cancelled (3). */
+  addNFe(cnpj: string, opts: { cSitNFe?: NFeSituation } = {}): DocumentView {
+    return this.service.addNFe(cnpj, opts.cSitNFe);
+  }
+
+  /** The events SEFAZ registered, in order; of one author when `cnpj` is given. */
+  events(cnpj?: string): SimEventView[] {
+    return this.eventService.events(cnpj);
   }
 
   injectFault(spec: FaultSpec): void {
@@ -191,6 +237,12 @@ export class SefazSimulator {
       if (body === null) return plain(res, 413, 'Request Entity Too Large');
       return this.distribution(req, res, body);
     }
+    if (url.pathname === EVENT_PATH) {
+      if (req.method !== 'POST') return plain(res, 405, 'Method Not Allowed', { Allow: 'POST' });
+      const body = await readBody(req);
+      if (body === null) return plain(res, 413, 'Request Entity Too Large');
+      return this.eventReception(req, res, body);
+    }
     if (url.pathname.startsWith('/sim/')) return this.control(req, res, url);
     return plain(res, 404, 'Not Found');
   }
@@ -220,9 +272,26 @@ export class SefazSimulator {
         certCnpj: this.peerCnpj(req.socket as TLSSocket),
         soap: parsed.soap,
       },
-      fault === null ? undefined : { kind: fault.kind, ...(fault.kind === 'cStat' ? { cStat: fault.cStat } : {}) },
+      queryFault(fault),
     );
     return this.deliver(res, parsed.soap, renderDistResponse(parsed.soap, ret), fault);
+  }
+
+  private async eventReception(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const soapAction = req.headers['soapaction'];
+    const parsed = parseEventRequest(body, req.headers['content-type'], Array.isArray(soapAction) ? soapAction[0] : soapAction);
+    if (parsed.kind === 'not-soap') {
+      this.eventService.unanswered(parsed.soap, { rule: 'schema' });
+      return send(res, 500, CONTENT_TYPES[parsed.soap], renderSoapFault(parsed.soap, 'client', parsed.reason));
+    }
+    const cnpj = parsed.author ?? undefined;
+    const fault = this.faults.take(cnpj, 'envEvento');
+    if (fault?.kind === 'http500') {
+      this.eventService.unanswered(parsed.soap, { ...(cnpj === undefined ? {} : { cnpj }), fault: 'http500', rule: 'fault' });
+      return plain(res, 500, 'Internal Server Error', {}, 'text/html');
+    }
+    const ret = this.eventService.receive(parsed, { soap: parsed.soap, certCnpj: this.peerCnpj(req.socket as TLSSocket) }, queryFault(fault));
+    return this.deliver(res, parsed.soap, renderEventResponse(parsed.soap, ret), fault);
   }
 
   /** Sends an answer, or loses it the way the fault says: the request was processed either way. */
@@ -292,6 +361,8 @@ export class SefazSimulator {
           return json(res, 200, this.violations());
         case 'GET /sim/companies':
           return json(res, 200, this.companies());
+        case 'GET /sim/events':
+          return json(res, 200, this.events(url.searchParams.get('cnpj') ?? undefined));
         case 'GET /sim/documents': {
           const withXml = url.searchParams.get('xml') === '1';
           const docs = this.documents(url.searchParams.get('cnpj') ?? '');
@@ -310,8 +381,17 @@ export class SefazSimulator {
       switch (url.pathname) {
         case '/sim/companies': {
           const b = parse(companyBody, input);
-          this.addCompany(b.cnpj, { ...(b.documents === undefined ? {} : { documents: b.documents }), ...(b.spreadDays === undefined ? {} : { spreadDays: b.spreadDays }) });
+          this.addCompany(b.cnpj, {
+            ...(b.documents === undefined ? {} : { documents: b.documents }),
+            ...(b.spreadDays === undefined ? {} : { spreadDays: b.spreadDays }),
+            ...(b.summariesOnly === undefined ? {} : { summariesOnly: b.summariesOnly }),
+          });
           return json(res, 200, this.company(b.cnpj));
+        }
+        case '/sim/nfe': {
+          const b = parse(nfeBody, input);
+          const { xml: _xml, ...meta } = this.addNFe(b.cnpj, b.cSitNFe === undefined ? {} : { cSitNFe: b.cSitNFe });
+          return json(res, 200, meta);
         }
         case '/sim/documents': {
           const b = parse(documentsBody, input);
@@ -347,6 +427,10 @@ export class SefazSimulator {
     }
     plain(res, 500, `simulator error: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+function queryFault(fault: Fault | null): QueryFault | undefined {
+  return fault === null ? undefined : { kind: fault.kind, ...(fault.kind === 'cStat' ? { cStat: fault.cStat } : {}) };
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/reference.js';
 
 const FORBIDDEN = ['src/rules/', 'src/sync/', 'src/daemon/', 'src/store/'];
+/** The client's event builder, signer, envelope and parser: the simulator verifies events on its own. */
+const CLIENT_EVENTS = ['src/cert/sign.ts', 'src/sefaz/events.ts', 'src/sefaz/eventEnvelope.ts', 'src/sefaz/eventResponse.ts'];
 
 function localImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
@@ -37,5 +39,13 @@ describe('src/sim', () => {
     expect(loaded).toContain('src/sim/service.ts');
     expect(loaded.some((f) => f.startsWith('src/sefaz/'))).toBe(true);
     expect(loaded.filter((f) => FORBIDDEN.some((dir) => f.startsWith(dir)))).toEqual([]);
+  });
+
+  it("verifies events without the client's event builder, signer, envelope or parser", () => {
+    const simDir = join(projectRoot, 'src', 'sim');
+    const entries = readdirSync(simDir).filter((f) => f.endsWith('.ts')).map((f) => join(simDir, f));
+    const loaded = [...closure(entries)].map((f) => relative(projectRoot, f));
+    expect(loaded).toContain('src/sim/eventSignature.ts');
+    expect(loaded.filter((f) => CLIENT_EVENTS.includes(f))).toEqual([]);
   });
 });
