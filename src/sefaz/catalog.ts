@@ -97,6 +97,9 @@ const ENTRIES: readonly Entry[] = [
   ['404', 'fatal-config', 'Rejeição: Uso de prefixo de namespace não permitido'],
   ['489', 'fatal-config', 'Rejeição: CNPJ informado inválido (DV ou zeros)'],
   ['490', 'fatal-config', 'Rejeição: CPF informado inválido (DV ou zeros)'],
+  // 213, 227, 655 and 657 come from the NT rule tables for events (not in the MOC table).
+  ['213', 'event-rejected', 'Rejeição: CNPJ-Base do Autor difere do CNPJ-Base do Certificado Digital'],
+  ['227', 'event-rejected', 'Rejeição: CPF do Autor difere do CPF do Certificado Digital'],
   ['491', 'event-rejected', 'Rejeição: O tpEvento informado inválido'],
   ['492', 'event-rejected', 'Rejeição: O verEvento informado inválido'],
   ['493', 'event-rejected', 'Rejeição: Evento não atende o Schema XML específico'],
@@ -125,12 +128,14 @@ const ENTRIES: readonly Entry[] = [
   ['651', 'event-rejected', 'Rejeição: Evento de "Desconhecimento da Operação" para NF-e Cancelada ou Denegada'],
   ['653', 'unavailable', 'Rejeição: NF-e Cancelada, arquivo indisponível para download'],
   ['654', 'unavailable', 'Rejeição: NF-e Denegada, arquivo indisponível para download'],
+  ['655', 'event-duplicate', 'Rejeição: Evento de Ciência da Operação informado após a manifestação final do destinatário'],
   ['656', 'consumo-indevido', 'Rejeição: Consumo Indevido', [
     XMOTIVO_656_SEQUENCE,
     XMOTIVO_656_WAIT_HOUR,
     // seen in a third-party fixture
     'Consumo Indevido',
   ]],
+  ['657', 'event-rejected', 'Rejeição: Código do Órgão diverge do órgão autorizador'],
   ['999', 'transient', 'Rejeição: Erro não catalogado (informar a mensagem de erro capturado no tratamento da exceção)'],
 ];
 

@@ -61,14 +61,6 @@ export const DEFAULT_EVENT_DEADLINE_DAYS: Readonly<Record<ManifestationCode, num
 /** Ten simulated minutes from a manifestation to its full NF-e as a new NSU. */
 export const DEFAULT_FULL_DOCUMENT_DELAY_MS = 10 * MINUTE;
 
-/** Texts of the codes the catalog (src/sefaz/catalog.ts) lacks, from the NT rule tables, without accents as the AN writes. */
-const TEXTS: Readonly<Record<string, string>> = {
-  '213': 'Rejeicao: CNPJ-Base do Autor difere do CNPJ-Base do Certificado Digital',
-  '227': 'Rejeicao: CPF do Autor difere do CPF do Certificado Digital',
-  '655': 'Rejeicao: Evento de Ciencia da Operacao informado apos a manifestacao final do destinatario',
-  '657': 'Rejeicao: Codigo do Orgao diverge do orgao autorizador',
-};
-
 /** xJust of e210220/e210240: Latin-1, no blank at either end. */
 const XJUST = /^[!-\u00ff]([ -\u00ff]*[!-\u00ff])?$/;
 
@@ -242,7 +234,7 @@ export class EventService {
   }
 
   private decide(ev: EventoFields, verdict: SignatureVerdict | undefined, idLote: string, now: number): Decision {
-    const ret = (cStat: string, xMotivo = TEXTS[cStat] ?? anText(cStat)): Decision => ({
+    const ret = (cStat: string, xMotivo = anText(cStat)): Decision => ({
       ret: {
         tpAmb: this.tpAmb,
         verAplic: this.verAplic,
