@@ -8,3 +8,5 @@ export type * from './types.js';
 export { stateDbPath } from './path.js';
 export type { ManifestationKey } from './sql/updateManifestations.js';
 export type { WorkMark } from './sql/newWork.js';
+export type { Suspension } from './sql/suspensions.js';
+export type { DueDelivery, NotificationInput } from './sql/notifications.js';

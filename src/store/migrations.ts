@@ -187,6 +187,49 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX documents_of_key ON documents (cnpj, chNFe, kind);
     `,
   },
+  {
+    version: 3,
+    description: 'monthly usage and suspensions, notifications and their deliveries',
+    sql: `
+      -- SEFAZ calls per company and billing period (period_start: the local date it began).
+      CREATE TABLE usage (
+        cnpj TEXT NOT NULL REFERENCES companies (cnpj),
+        period_start TEXT NOT NULL CHECK (period_start GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        calls INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (cnpj, period_start)
+      ) STRICT;
+
+      -- A row means the company's capture is suspended until reactivated.
+      CREATE TABLE suspensions (
+        cnpj TEXT PRIMARY KEY NOT NULL REFERENCES companies (cnpj),
+        reason TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        suspended_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Each notification exists once (dedupe_key), and is delivered once per channel.
+      CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        cnpj TEXT,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL CHECK (json_valid(payload)),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        notification_id INTEGER NOT NULL REFERENCES notifications (id),
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        delivered_at INTEGER,
+        UNIQUE (notification_id, channel)
+      ) STRICT;
+      CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -33,6 +33,9 @@ import { queueTargeted } from './sql/queueTargeted.js';
 import { resumeInterruptedWork } from './sql/resumeInterruptedWork.js';
 import { keysMissingFull } from './sql/keysMissingFull.js';
 import { newWork, type WorkMark } from './sql/newWork.js';
+import { addNotification, deliveryDone, deliveryFailed, dueDeliveries, nextDeliveryAt, type DueDelivery, type NotificationInput } from './sql/notifications.js';
+import { listSuspensions, reactivate, suspend, suspensionOf, type Suspension } from './sql/suspensions.js';
+import { addUsage, usageOf } from './sql/usage.js';
 import { finishManifestations, markManifestationsSending, type ManifestationKey } from './sql/updateManifestations.js';
 import type { RuleStateColumns } from './state.js';
 import type {
@@ -186,6 +189,39 @@ export class Store<S extends RuleStateColumns = RuleStateColumns> {
   }
   newWork(mark: WorkMark | null): { cnpjs: string[]; mark: WorkMark } {
     return newWork(this.ctx, mark);
+  }
+  addUsage(cnpj: string, periodStart: string, calls = 1): number {
+    return addUsage(this.ctx, cnpj, periodStart, calls);
+  }
+  usageOf(cnpj: string, periodStart: string): number {
+    return usageOf(this.ctx, cnpj, periodStart);
+  }
+  suspend(cnpj: string, reason: string, periodStart: string, at: EpochMs): boolean {
+    return suspend(this.ctx, cnpj, reason, periodStart, at);
+  }
+  reactivate(cnpj: string): boolean {
+    return reactivate(this.ctx, cnpj);
+  }
+  suspensionOf(cnpj: string): Suspension | null {
+    return suspensionOf(this.ctx, cnpj);
+  }
+  listSuspensions(): Suspension[] {
+    return listSuspensions(this.ctx);
+  }
+  addNotification(n: NotificationInput, at: EpochMs): boolean {
+    return addNotification(this.ctx, n, at);
+  }
+  dueDeliveries(now: EpochMs, limit: number): DueDelivery[] {
+    return dueDeliveries(this.ctx, now, limit);
+  }
+  deliveryDone(id: number, at: EpochMs): void {
+    deliveryDone(this.ctx, id, at);
+  }
+  deliveryFailed(id: number, error: string, retryAt: EpochMs | null): void {
+    deliveryFailed(this.ctx, id, error, retryAt);
+  }
+  nextDeliveryAt(): EpochMs | null {
+    return nextDeliveryAt(this.ctx);
   }
   pendingSummaries(cnpj?: string): PendingSummary[] {
     return pendingSummaries(this.ctx, cnpj);

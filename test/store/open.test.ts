@@ -51,7 +51,7 @@ describe('opening the state database', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(SCHEMA_VERSION).toBe(migrations.length);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['calls', 'companies', 'documents', 'gaps', 'leases', 'manifestations', 'targeted_calls', 'targeted_queue']);
+    expect(tables).toEqual(['calls', 'companies', 'deliveries', 'documents', 'gaps', 'leases', 'manifestations', 'notifications', 'suspensions', 'targeted_calls', 'targeted_queue', 'usage']);
     raw.close();
   });
 
