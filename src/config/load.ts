@@ -6,7 +6,7 @@ import { UF_CODES } from '../sefaz/identifiers.js';
 import { ConfigError } from './errors.js';
 import { schemaProblems, yamlProblems } from './problems.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
-import type { CompanyConfig, Config, PasswordSource } from './types.js';
+import type { CompanyConfig, Config, ContactConfig, PasswordSource } from './types.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/dfe-sync/config.yaml';
 
@@ -20,6 +20,25 @@ function passwordSource(c: ConfigFile['companies'][number]['certificate'], base:
   if (c.passwordEnv !== undefined) return { from: 'env', name: c.passwordEnv };
   // The schema guarantees exactly one source.
   return { from: 'credential', name: c.passwordCredential! };
+}
+
+function contactOf(c: ConfigFile['contacts'][number], base: string): ContactConfig {
+  return {
+    name: c.name,
+    roles: [...new Set(c.roles)],
+    webhook: c.webhook === undefined ? null : {
+      url: c.webhook.url,
+      secretFile: c.webhook.secretFile === undefined ? null : resolve(base, c.webhook.secretFile),
+      secretEnv: c.webhook.secretEnv ?? null,
+    },
+    command: c.command ?? null,
+  };
+}
+
+/** "host:port" → its parts ("[::1]:80" → "::1", 80). */
+function listenOf(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(i + 1)) };
 }
 
 function toConfig(raw: ConfigFile, file: string): Config {
@@ -36,6 +55,8 @@ function toConfig(raw: ConfigFile, file: string): Config {
     startNSU: c.startNSU,
     manifest: c.manifest,
     targetedPerHour: c.targetedPerHour,
+    contacts: c.contacts.map((k) => contactOf(k, base)),
+    monthlyLimit: c.monthlyLimit ?? null,
   }));
   return {
     file,
@@ -58,6 +79,9 @@ function toConfig(raw: ConfigFile, file: string): Config {
     rules: { ...raw.rules },
     daemon: { ...raw.daemon },
     log: { ...raw.log },
+    contacts: raw.contacts.map((k) => contactOf(k, base)),
+    notifications: { ...raw.notifications },
+    http: { ...listenOf(raw.http.listen), tokenFile: raw.http.tokenFile === undefined ? null : resolve(base, raw.http.tokenFile), auth: raw.http.auth },
   };
 }
 

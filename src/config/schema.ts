@@ -104,6 +104,7 @@ const uf = z
 const passwordSourceKeys = ['passwordFile', 'passwordEnv', 'passwordCredential'] as const;
 
 const envNameError = expecting('the name of an environment variable (letters, digits and _)');
+const envNameErrorFor = () => envNameError;
 const credentialError = expecting('the name of a systemd credential (no "/")');
 
 const certificate = z
@@ -187,6 +188,66 @@ const startNSU = z
     ],
   });
 
+export const ROLES = ['legal', 'financial', 'technical'] as const;
+
+const contact = z
+  .strictObject(
+    {
+      name: z.string(expecting('a name for the contact')).min(1, expecting('a non-empty name')).describe('Who this is, for logs and payloads.'),
+      roles: z
+        .array(z.enum(ROLES, expecting(ROLES.join(', '))), expecting('a list of roles'))
+        .min(1, expecting('at least one role'))
+        .describe('legal: the legal representative, gets everything; financial: consumption and limit notices; technical: 656s, certificates, connectivity and configuration.'),
+      webhook: z
+        .strictObject(
+          {
+            url: z.string(expecting('an http(s) URL')).url(expecting('an http(s) URL')).describe('Receives each notification as a JSON POST.'),
+            secretFile: filePath('a file holding the HMAC secret').optional().describe('File with the HMAC-SHA256 secret; the body is signed in X-DfeSync-Signature: sha256=<hex>.'),
+            secretEnv: z.string(envNameErrorFor()).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, envNameErrorFor()).optional().describe('Environment variable holding the HMAC secret.'),
+          },
+          expecting('a mapping with url'),
+        )
+        .optional()
+        .describe('Deliver as a JSON POST, retried until it succeeds, signed when a secret is given.'),
+      command: z
+        .array(z.string(expecting('a program and its arguments')), expecting('a list: the program, then its arguments'))
+        .min(1, expecting('at least the program'))
+        .optional()
+        .describe('A program run for each notification with the event as JSON on its standard input (no shell).'),
+    },
+    expecting('a mapping with name, roles and a webhook or command'),
+  )
+  .refine((c) => c.webhook !== undefined || c.command !== undefined, { message: 'expected a webhook or a command (or both) to reach this contact' })
+  .describe('Someone to notify, with the roles that say what they receive.');
+
+const contacts = z.array(contact, expecting('a list of contacts')).default([]);
+
+const monthlyLimit = z
+  .strictObject(
+    {
+      calls: count('monthlyLimit.calls', 1).describe('SEFAZ calls allowed in one billing period.'),
+      notify: z.boolean(expecting('true or false')).default(true).describe('Notify the financial and legal contacts when the limit is reached.'),
+      suspend: z.boolean(expecting('true or false')).default(false).describe("Suspend this CNPJ's capture when the limit is reached, until `dfe-sync reactivate`."),
+      reactivateAtPeriodStart: z
+        .boolean(expecting('true or false'))
+        .default(false)
+        .describe('Reactivate a suspended CNPJ on its own when the next period starts (only with suspend: true).'),
+      periodStartDay: count('monthlyLimit.periodStartDay', 1, 28).default(21).describe('Day of the month a billing period starts (default the 21st: 21st to 20th).'),
+    },
+    expecting('a mapping with calls'),
+  )
+  .superRefine((l, ctx) => {
+    if (l.reactivateAtPeriodStart && !l.suspend) {
+      ctx.addIssue({
+        code: 'custom',
+        input: l.reactivateAtPeriodStart,
+        path: ['reactivateAtPeriodStart'],
+        message: 'reactivateAtPeriodStart only means something with suspend: true (nothing is suspended to reactivate): set suspend: true or remove it',
+      });
+    }
+  })
+  .describe('A limit on SEFAZ calls per billing period, as API contracts have.');
+
 const company = z
   .strictObject(
     {
@@ -210,6 +271,8 @@ const company = z
       targetedPerHour: count('consNSU + consChNFe calls per rolling hour', 1, 20)
         .default(19)
         .describe('How many consNSU/consChNFe calls this CNPJ may make in any rolling hour (SEFAZ allows 20; the default keeps one in reserve).'),
+      contacts: contacts.describe("This company's own contacts (the global contacts are notified too)."),
+      monthlyLimit: monthlyLimit.optional(),
     },
     expecting('a mapping with cnpj, name, uf and certificate'),
   )
@@ -324,6 +387,34 @@ const log = z
   .prefault({})
   .describe('Logging.');
 
+const notifications = z
+  .strictObject(
+    {
+      silentDays: count('notifications.silentDays', 1, 59).default(10).describe('Notify when a CNPJ made no successful query for this many days (SEFAZ stops generating NSUs for actors silent 60 days).'),
+      fullMissingHours: count('notifications.fullMissingHours', 1).default(48).describe('Notify when a full NF-e is still missing this many hours after its ciência.'),
+      documentsArrived: z.boolean(expecting('true or false')).default(false).describe('Notify (batched) when documents arrive.'),
+    },
+    expecting('a mapping'),
+  )
+  .prefault({})
+  .describe('What to notify about, beyond 656s, certificates, suspensions and limits (always on).');
+
+const http = z
+  .strictObject(
+    {
+      listen: z
+        .string(expecting('host:port, e.g. 127.0.0.1:9717'))
+        .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, expecting('host:port, e.g. 127.0.0.1:9717'))
+        .default('127.0.0.1:9717')
+        .describe('Address of the status page, /api/status and /metrics (loopback by default).'),
+      tokenFile: filePath('a file holding the access token').optional().describe('File with the token clients send as Authorization: Bearer (or ?token= on the page). Without it a token is made in stateDir/http.token.'),
+      auth: z.enum(['on', 'off'], expecting('on or off')).default('on').describe('off is allowed only on a loopback address.'),
+    },
+    expecting('a mapping'),
+  )
+  .prefault({})
+  .describe('The read-only status page and metrics the daemon serves.');
+
 const timezoneError = expecting('an IANA time zone such as America/Sao_Paulo');
 
 /** The file as written: validated, with defaults; paths not yet resolved (see load.ts). */
@@ -358,6 +449,9 @@ export const configFileSchema = z
       rules,
       daemon,
       log,
+      contacts: contacts.describe('Contacts notified about every company.'),
+      notifications,
+      http,
     },
     expecting('a mapping with environment, stateDir and companies'),
   )

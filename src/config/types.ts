@@ -10,6 +10,25 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const MANIFEST_MODES = ['ciencia', 'off'] as const;
 export type ManifestMode = (typeof MANIFEST_MODES)[number];
 
+export type Role = 'legal' | 'financial' | 'technical';
+
+export interface ContactConfig {
+  name: string;
+  roles: Role[];
+  /** secret paths absolute; the secret itself is read when delivering */
+  webhook: { url: string; secretFile: string | null; secretEnv: string | null } | null;
+  command: string[] | null;
+}
+
+export interface MonthlyLimitConfig {
+  calls: number;
+  notify: boolean;
+  suspend: boolean;
+  reactivateAtPeriodStart: boolean;
+  /** 1..28 */
+  periodStartDay: number;
+}
+
 /** Where a certificate's password comes from: exactly one source per company. */
 export type PasswordSource =
   | { from: 'file'; path: string }
@@ -32,6 +51,8 @@ export interface CompanyConfig {
   manifest: ManifestMode;
   /** consNSU + consChNFe allowed in any rolling hour, 1..20. */
   targetedPerHour: number;
+  contacts: ContactConfig[];
+  monthlyLimit: MonthlyLimitConfig | null;
 }
 
 /** The config file with every default applied and every path absolute. Plain data. */
@@ -56,4 +77,8 @@ export interface Config {
   rules: { safetyMarginSeconds: number; backoffBaseSeconds: number; backoffMaxSeconds: number; fetchFullAfterHours: number };
   daemon: { maxInFlight: number };
   log: { level: LogLevel };
+  /** notified about every company */
+  contacts: ContactConfig[];
+  notifications: { silentDays: number; fullMissingHours: number; documentsArrived: boolean };
+  http: { host: string; port: number; tokenFile: string | null; auth: 'on' | 'off' };
 }

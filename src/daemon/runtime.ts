@@ -5,6 +5,7 @@ import { DfeSyncError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CompanyState } from '../rules/state.js';
 import { openStore, stateDbPath, type Store } from '../store/index.js';
+import { storeNotify } from '../notify/notify.js';
 import { CertificateCache } from '../sync/certificates.js';
 import type { SyncContext } from '../sync/context.js';
 import { SoapTransport } from '../transport/soapTransport.js';
@@ -48,6 +49,8 @@ export function openRuntime(config: Config, opts: RuntimeOptions): Runtime {
   const certificates = new CertificateCache(opts.clock, opts.env);
   let transport = transportFor(config);
   let sefaz = config.sefaz;
+  let current = config;
+  const notify = storeNotify(() => current, store, () => opts.clock.now(), opts.logger);
   const make = (cfg: Config): SyncContext => ({
     config: cfg,
     store,
@@ -57,6 +60,7 @@ export function openRuntime(config: Config, opts: RuntimeOptions): Runtime {
     logger: opts.logger,
     random: opts.random ?? Math.random,
     outputDir: cfg.output?.dir ?? null,
+    notify,
   });
   return {
     ctx: make(config),
@@ -69,6 +73,7 @@ export function openRuntime(config: Config, opts: RuntimeOptions): Runtime {
         setTimeout(() => old.close(), sefaz.timeoutSeconds * 1000 + 5000).unref();
         sefaz = next.sefaz;
       }
+      current = next;
       return make(next);
     },
     close() {

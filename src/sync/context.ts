@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompanyState, RuleSettings } from '../rules/state.js';
 import type { Store } from '../store/index.js';
 import type { SoapTransport } from '../transport/soapTransport.js';
+import type { Notify } from '../notify/notify.js';
 import type { CertificateCache } from './certificates.js';
 
 /** Everything one company's worker needs; the daemon and `run --once` build it once. */
@@ -17,6 +18,8 @@ export interface SyncContext {
   random: () => number;
   /** where each committed document is also written as a file (`output.dir`), or null */
   outputDir: string | null;
+  /** tells the operators (stored once, delivered by the notification worker) */
+  notify: Notify;
 }
 
 /** Rule settings from the config's `rules` section and a company's budget. */

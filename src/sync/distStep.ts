@@ -81,7 +81,7 @@ export function failureOf(err: unknown): DistFailure | null {
   return null;
 }
 
-function logEffects(ctx: SyncContext, company: CompanyConfig, effects: readonly Effect[]): void {
+export function logEffects(ctx: SyncContext, company: CompanyConfig, effects: readonly Effect[]): void {
   for (const e of effects) {
     const log = ctx.logger.child({ cnpj: company.cnpj, effect: e.type });
     switch (e.type) {
@@ -93,6 +93,11 @@ function logEffects(ctx: SyncContext, company: CompanyConfig, effects: readonly 
         break;
       case 'another-system':
         log.error(e.message);
+        ctx.notify({
+          kind: 'consumo-indevido', cnpj: company.cnpj, roles: ['technical'],
+          dedupeKey: `656:${company.cnpj}:${ctx.clock.now()}`,
+          message: `CNPJ ${company.cnpj} (${company.name}) received a 656 (Consumo Indevido) although dfe-sync kept every rule: ${e.message}`,
+        });
         break;
       case 'stopped':
         log.error({ code: e.stop.code, cStat: e.stop.cStat }, `company stopped until the operator acts: ${e.stop.message}`);

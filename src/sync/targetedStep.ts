@@ -10,7 +10,7 @@ import { parseDistResponse } from '../sefaz/response.js';
 import type { DistQuery, DistResult } from '../sefaz/types.js';
 import type { CallRecord, TargetedInput, TargetedItem, TargetedResult } from '../store/index.js';
 import { ruleSettingsOf, type SyncContext } from './context.js';
-import { failureOf, writeOutput } from './distStep.js';
+import { failureOf, logEffects, writeOutput } from './distStep.js';
 
 /** NSUs of one gap queued at most: SEFAZ keeps documents 90 days, a wider gap is out of reach anyway. */
 const MAX_GAP_QUERIES = 2000;
@@ -125,6 +125,7 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
     cnpj, op: item.op, value: item.value, reason: item.reason, cStat: result.cStat, xMotivo: result.xMotivo,
     docs: result.docs.length, stored, ms: call.ms, queued: store.countTargetedQueued(cnpj),
   }, itemResult.meaning ?? `${item.op} ${result.cStat} ${result.xMotivo}`);
+  logEffects(ctx, company, outcome.effects);
   if (item.gapId !== null) {
     const fetched = store.closeGapIfDone(item.gapId, receivedAt);
     if (fetched !== null) logger.warn({ cnpj, gapId: item.gapId, fetched }, `gap closed: ${fetched} document(s) another system took were fetched with consNSU`);

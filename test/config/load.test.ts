@@ -72,6 +72,8 @@ describe('a valid minimal file', () => {
           startNSU: '000000000000000',
           manifest: 'off',
           targetedPerHour: 19,
+          contacts: [],
+          monthlyLimit: null,
         },
       ],
       sefaz: {
@@ -85,6 +87,9 @@ describe('a valid minimal file', () => {
       rules: { safetyMarginSeconds: 120, backoffBaseSeconds: 30, backoffMaxSeconds: 1800, fetchFullAfterHours: 24 },
       daemon: { maxInFlight: 4 },
       log: { level: 'info' },
+      contacts: [],
+      notifications: { silentDays: 10, fullMissingHours: 48, documentsArrived: false },
+      http: { host: '127.0.0.1', port: 9717, tokenFile: null, auth: 'on' },
     } satisfies Config);
   });
 
@@ -142,6 +147,8 @@ log: { level: debug }
       startNSU: '000000000004500',
       manifest: 'ciencia',
       targetedPerHour: 5,
+      contacts: [],
+      monthlyLimit: null,
     });
     expect(config.sefaz).toEqual({
       urls: {
@@ -251,7 +258,7 @@ log: { level: verbose }
       'companies[0].windw: unknown key: did you mean "window"? (line 7)',
       'companies[0].certficate: unknown key: did you mean "certificate"? (line 8)',
       'sefaz.timeout: unknown key: did you mean "timeoutSeconds"? (line 11)',
-      'verbose: unknown key: expected one of environment, stateDir, timezone, companies, sefaz, output, rules, daemon, log (line 12)',
+      'verbose: unknown key: expected one of environment, stateDir, timezone, companies, sefaz, output, rules, daemon, log, contacts, notifications, http (line 12)',
     ]);
   });
 
@@ -338,5 +345,40 @@ describe('resolveConfigPath and loadConfig', () => {
     const e = configError(() => loadConfig(dir, {}));
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.message).toBe(`${dir}: cannot read the config file: it is a directory`);
+  });
+});
+
+describe('operations keys', () => {
+  const base = `environment: homologation
+stateDir: state
+companies:
+  - cnpj: "11222333000181"
+    name: A
+    uf: SP
+    certificate: { pfx: a.pfx, passwordFile: a.pass }
+`;
+  it('reads contacts, a monthly limit and the http section', () => {
+    const config = parseConfig(`${base}    monthlyLimit: { calls: 500, suspend: true, reactivateAtPeriodStart: true }
+    contacts:
+      - { name: Ana, roles: [financial], webhook: { url: "https://hooks.example/x", secretFile: secret } }
+contacts:
+  - { name: Ops, roles: [technical, legal], command: ["/usr/local/bin/page", "--quiet"] }
+http: { listen: "127.0.0.1:0", auth: "off" }
+`, '/srv/dfe/config.yaml');
+    expect(config.companies[0]!.monthlyLimit).toEqual({ calls: 500, notify: true, suspend: true, reactivateAtPeriodStart: true, periodStartDay: 21 });
+    expect(config.companies[0]!.contacts).toEqual([{ name: 'Ana', roles: ['financial'], webhook: { url: 'https://hooks.example/x', secretFile: '/srv/dfe/secret', secretEnv: null }, command: null }]);
+    expect(config.contacts).toEqual([{ name: 'Ops', roles: ['technical', 'legal'], webhook: null, command: ['/usr/local/bin/page', '--quiet'] }]);
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 0, tokenFile: null, auth: 'off' });
+  });
+
+  it('rejects reactivateAtPeriodStart without suspend, saying why', () => {
+    expect(() => parseConfig(`${base}    monthlyLimit: { calls: 500, reactivateAtPeriodStart: true }
+`, '/srv/dfe/config.yaml')).toThrow(/companies\[0\]\.monthlyLimit\.reactivateAtPeriodStart: .*only means something with suspend: true/);
+  });
+
+  it('rejects a contact nobody can reach', () => {
+    expect(() => parseConfig(`${base}contacts:
+  - { name: Ops, roles: [technical] }
+`, '/srv/dfe/config.yaml')).toThrow(/contacts\[0\].*a webhook or a command/);
   });
 });
