@@ -1,5 +1,5 @@
 import type { CompanyConfig } from '../config/index.js';
-import type { DistDecision } from '../rules/engine.js';
+import { countCall, limitGate } from '../limits/gate.js';
 import type { SyncContext } from './context.js';
 import { distStep } from './distStep.js';
 import { eventStep } from './eventStep.js';
@@ -8,8 +8,10 @@ import { targetedStep } from './targetedStep.js';
 export interface CompanyStepResult {
   /** when the company has something to do next (the earliest of its three queues), or null */
   nextAt: number | null;
-  dist: DistDecision;
 }
+
+/** A suspended company is looked at again this often, to notice `dfe-sync reactivate` from another process. */
+const SUSPENDED_RECHECK_MS = 60_000;
 
 const earliest = (...times: (number | null)[]): number | null =>
   times.reduce<number | null>((a, b) => (b === null ? a : a === null ? b : Math.min(a, b)), null);
@@ -20,10 +22,25 @@ const earliest = (...times: (number | null)[]): number | null =>
  * long drain never starves the other two.
  */
 export async function companyStep(ctx: SyncContext, company: CompanyConfig): Promise<CompanyStepResult> {
-  const dist = await distStep(ctx, company);
+  const gate = limitGate(ctx, company, ctx.clock.now());
+  if (!gate.allowed) return { nextAt: earliest(gate.until, ctx.clock.now() + SUSPENDED_RECHECK_MS) };
+  // Every request that leaves counts against the billing period, whichever step sends it.
+  let suspended = false;
+  const counted: SyncContext = {
+    ...ctx,
+    transport: {
+      post: (request) => {
+        suspended = countCall(ctx, company, ctx.clock.now()).suspended || suspended;
+        return ctx.transport.post(request);
+      },
+    },
+  };
+  const dist = await distStep(counted, company);
   const distAt = dist.next.kind === 'call' ? ctx.clock.now() : dist.next.kind === 'wait' ? dist.next.until : null;
-  if (dist.next.kind === 'stopped') return { nextAt: null, dist: dist.next };
-  const targetedAt = await targetedStep(ctx, company);
-  const eventsAt = await eventStep(ctx, company);
-  return { nextAt: earliest(distAt, targetedAt, eventsAt), dist: dist.next };
+  if (dist.next.kind === 'stopped') return { nextAt: null };
+  // the limit reached by this call: nothing more from this company until it is reactivated
+  if (suspended) return { nextAt: ctx.clock.now() + SUSPENDED_RECHECK_MS };
+  const targetedAt = await targetedStep(counted, company);
+  const eventsAt = suspended ? null : await eventStep(counted, company);
+  return { nextAt: earliest(distAt, targetedAt, eventsAt) };
 }

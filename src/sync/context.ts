@@ -11,7 +11,8 @@ import type { CertificateCache } from './certificates.js';
 export interface SyncContext {
   config: Config;
   store: Store<CompanyState>;
-  transport: SoapTransport;
+  /** only post() is used: the company step wraps it to count calls against the billing period */
+  transport: Pick<SoapTransport, 'post'>;
   certificates: CertificateCache;
   clock: Clock;
   logger: Logger;

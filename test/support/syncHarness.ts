@@ -20,6 +20,8 @@ export interface HarnessCompany {
   certificateOf?: string;
   manifest?: 'ciencia' | 'off';
   targetedPerHour?: number;
+  /** YAML flow mapping, e.g. "{ calls: 5, suspend: true }" */
+  monthlyLimit?: string;
 }
 
 /** Log lines kept in memory, parsed. */
@@ -49,6 +51,7 @@ export function writeConfig(dir: string, tlsDir: string, distUrl: string, compan
       `    window: ${(c.window ?? '24h').startsWith('[') ? c.window : JSON.stringify(c.window ?? '24h')}`,
       ...(c.manifest === undefined ? [] : [`    manifest: ${c.manifest}`]),
       ...(c.targetedPerHour === undefined ? [] : [`    targetedPerHour: ${c.targetedPerHour}`]),
+      ...(c.monthlyLimit === undefined ? [] : [`    monthlyLimit: ${c.monthlyLimit}`]),
     ]),
     'sefaz:',
     `  urls: { distribuicao: "${distUrl}", recepcaoEvento: "${distUrl.replace(DIST_PATH, EVENT_PATH)}" }`,
