@@ -63,6 +63,12 @@ function startOfLocalDate(date: LocalDate, timeZone: string): number {
   return Number.isFinite(first) ? first : wall - zoneOffset(wall, timeZone);
 }
 
+/** The instant the local day of `at` began (for "documents today"). */
+export function startOfLocalDay(at: number, timeZone: string): number {
+  const p = localParts(at, timeZone);
+  return startOfLocalDate({ year: p.year, month: p.month, day: p.day }, timeZone);
+}
+
 /** The billing period that contains the instant `at`. */
 export function periodOf(at: number, startDay: number, timeZone: string): BillingPeriod {
   if (!Number.isInteger(startDay) || startDay < 1 || startDay > 28) throw new PeriodStartDayError(startDay);

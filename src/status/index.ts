@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
+import { periodStartDayOf } from '../limits/decide.js';
+import { periodOf, startOfLocalDay } from '../limits/period.js';
 import { stateDbPath } from '../store/index.js';
 import { openStateReadOnly } from './readOnlyStore.js';
 import { buildStatusReport, type StatusReport } from './report.js';
@@ -19,7 +21,12 @@ export function statusOf(config: Config, clock: Clock, options: SnapshotOptions 
   const now = clock.now();
   const store = openStateReadOnly(database);
   try {
-    const snapshot = store === null ? null : readSnapshot(store, now, options);
+    const periods = new Map(config.companies.map((c) => [c.cnpj, periodOf(now, periodStartDayOf(c), config.timezone).start]));
+    const snapshot = store === null ? null : readSnapshot(store, now, {
+      dayStart: startOfLocalDay(now, config.timezone),
+      periodStartOf: (cnpj) => periods.get(cnpj) ?? null,
+      ...options,
+    });
     return buildStatusReport(config, snapshot, database, now);
   } finally {
     store?.close();

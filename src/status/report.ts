@@ -9,6 +9,8 @@ import { recoverInterruptedCall, type DistDecision } from '../rules/engine.js';
 import { initialCompanyState } from '../rules/state.js';
 import { ruleSettingsOf } from '../sync/context.js';
 import { decisionFor } from '../sync/distStep.js';
+import { periodStartDayOf } from '../limits/decide.js';
+import { DEFAULT_PERIOD_START_DAY, periodOf } from '../limits/period.js';
 import {
   NOT_IN_DATABASE_PROBLEM, anotherSystemProblem, recentAnotherSystem, certificateProblems, daysUntil, gapsProblem,
   goneLeaseProblem, noDatabaseProblem, silenceProblem, stoppedProblem,
@@ -20,6 +22,7 @@ export type NextReason =
   | Extract<DistDecision, { kind: 'call' }>['reason']
   | Extract<DistDecision, { kind: 'wait' }>['reason']
   | 'stopped'
+  | 'suspended'
   | 'disabled'
   | 'not-in-config';
 
@@ -58,6 +61,12 @@ export interface CompanyStatus {
   targetedCallsLastHour: number;
   /** Keys whose summary is stored but not the full XML (`dfe-sync pending` says why). */
   summariesPending: number;
+  /** Documents stored since local midnight. */
+  documentsToday: number;
+  /** SEFAZ calls in the current billing period, against the monthly limit when there is one. */
+  monthlyUsage: { calls: number; limit: number | null; periodStart: string; periodEnd: string };
+  /** Capture suspended (monthly limit reached) until `dfe-sync reactivate`, or null. */
+  suspended: { since: string; reason: string } | null;
   problems: string[];
 }
 
@@ -95,12 +104,27 @@ function storedFields(stored: StoredCompany | undefined, now: number) {
     queue: stored?.queue ?? 0,
     targetedCallsLastHour: stored?.targetedCallsLastHour ?? 0,
     summariesPending: stored?.summariesPending ?? 0,
+    documentsToday: stored?.documentsToday ?? 0,
+    suspended: stored?.suspension == null ? null : { since: iso(stored.suspension.suspendedAt)!, reason: stored.suspension.reason },
   };
+}
+
+function usageOf(config: Config, company: CompanyConfig | null, stored: StoredCompany | undefined, now: number): CompanyStatus['monthlyUsage'] {
+  const period = periodOf(now, company === null ? DEFAULT_PERIOD_START_DAY : periodStartDayOf(company), config.timezone);
+  return { calls: stored?.callsThisPeriod ?? 0, limit: company?.monthlyLimit?.calls ?? null, periodStart: period.start, periodEnd: period.end };
 }
 
 function nextOf(config: Config, company: CompanyConfig, stored: StoredCompany | undefined, now: number) {
   if (!company.enabled) {
     return { nextDistAt: null, next: 'disabled in the config (enabled: false): no SEFAZ calls', nextReason: 'disabled' as const };
+  }
+  const suspension = stored?.suspension ?? null;
+  if (suspension !== null) {
+    return {
+      nextDistAt: null,
+      next: `suspended since ${new Date(suspension.suspendedAt).toISOString()}: ${suspension.reason}`,
+      nextReason: 'suspended' as const,
+    };
   }
   // The daemon's own decision, so that status and the daemon never disagree.
   // A call a crash left in flight is, to the daemon's next step, an answer lost after
@@ -133,6 +157,7 @@ function problemsOf(
   const w = { now, timeZone };
   const problems = [
     stoppedProblem(record.state.stopped ?? null),
+    stored.suspension === null ? null : `capture suspended since ${new Date(stored.suspension.suspendedAt).toISOString()}: ${stored.suspension.reason}; run dfe-sync reactivate --cnpj ${company.cnpj} to resume`,
     anotherSystemProblem(record.state.anotherSystem ?? null, w),
     gapsProblem(openGaps, company.targetedPerHour),
     ...certificateProblems(record, company, w),
@@ -153,6 +178,7 @@ export function buildStatusReport(config: Config, snapshot: StateSnapshot | null
       inConfig: true,
       window: company.window.text,
       ...storedFields(stored, now),
+      monthlyUsage: usageOf(config, company, stored, now),
       ...nextOf(config, company, stored, now),
       problems: problemsOf(company, stored, snapshot, database, now, config.timezone),
     };
@@ -166,6 +192,7 @@ export function buildStatusReport(config: Config, snapshot: StateSnapshot | null
       inConfig: false,
       window: stored.record.window,
       ...storedFields(stored, now),
+      monthlyUsage: usageOf(config, null, stored, now),
       nextDistAt: null,
       next: 'not in config: dfe-sync no longer queries this CNPJ (its stored documents are kept)',
       nextReason: 'not-in-config',

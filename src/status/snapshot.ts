@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { HOUR_MS, type CompanyState } from '../rules/state.js';
-import { processIsAlive as defaultIsAlive, type CompanyRecord, type Gap, type Lease, type ProcessIsAlive, type Store } from '../store/index.js';
+import { processIsAlive as defaultIsAlive, type CompanyRecord, type Gap, type Lease, type ProcessIsAlive, type Store, type Suspension } from '../store/index.js';
 import { DAY_MS, SILENCE_WARN_DAYS } from './problems.js';
 
 const ANSWERED = new Set(['137', '138']);
@@ -16,6 +16,11 @@ export interface StoredCompany {
   targetedCallsLastHour: number;
   /** Summaries (resNFe) whose full NF-e is not stored. */
   summariesPending: number;
+  /** Documents stored since local midnight. */
+  documentsToday: number;
+  /** SEFAZ calls in the company's current billing period. */
+  callsThisPeriod: number;
+  suspension: Suspension | null;
 }
 
 /** What `status` reads from the state database, once, before building the report. */
@@ -26,6 +31,10 @@ export interface StateSnapshot {
 }
 
 export interface SnapshotOptions {
+  /** the instant the local day began, for "documents today" (default: 24 h before now) */
+  dayStart?: number;
+  /** each company's current billing period start ('YYYY-MM-DD'), for its usage */
+  periodStartOf?: (cnpj: string) => string | null;
   host?: string;
   processIsAlive?: ProcessIsAlive;
   /** Leases run on the wall clock, whatever clock the report is built with. */
@@ -43,6 +52,10 @@ function lastSuccessAt(store: Store<CompanyState>, record: CompanyRecord<Company
   return answered?.at ?? null;
 }
 
+function usageIn(store: Store<CompanyState>, cnpj: string, periodStart: string | null): number {
+  return periodStart === null ? 0 : store.usageOf(cnpj, periodStart);
+}
+
 export function readSnapshot(store: Store<CompanyState>, now: number, options: SnapshotOptions = {}): StateSnapshot {
   const host = options.host ?? hostname();
   const isAlive = options.processIsAlive ?? defaultIsAlive;
@@ -55,6 +68,9 @@ export function readSnapshot(store: Store<CompanyState>, now: number, options: S
       queue: store.countTargetedQueued(record.cnpj),
       targetedCallsLastHour: store.targetedCallsSince(record.cnpj, now - HOUR_MS + 1).length,
       summariesPending: store.countPendingSummaries(record.cnpj),
+      documentsToday: store.countDocumentsSince(record.cnpj, options.dayStart ?? now - 24 * HOUR_MS),
+      callsThisPeriod: usageIn(store, record.cnpj, options.periodStartOf?.(record.cnpj) ?? null),
+      suspension: store.suspensionOf(record.cnpj),
     });
   }
   const wallNow = options.wallNow ?? Date.now();

@@ -36,6 +36,7 @@ const REASON_WORDS: Record<NextReason, string> = {
   'outside-window': 'window',
   'call-in-flight': 'in flight',
   stopped: 'stopped',
+  suspended: 'suspended',
   disabled: 'disabled',
   'not-in-config': 'not in config',
 };

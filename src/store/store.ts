@@ -7,6 +7,7 @@ import { acquireLeases } from './sql/acquireLeases.js';
 import { closeGap } from './sql/closeGap.js';
 import { commitDistBatch, type CommitResult, type DistBatch } from './sql/commitDistBatch.js';
 import { countDocuments } from './sql/countDocuments.js';
+import { countDocumentsSince } from './sql/countDocumentsSince.js';
 import { getCompany } from './sql/getCompany.js';
 import { iterateDocuments } from './sql/iterateDocuments.js';
 import { listCalls } from './sql/listCalls.js';
@@ -126,6 +127,9 @@ export class Store<S extends RuleStateColumns = RuleStateColumns> {
 
   countDocuments(cnpj?: string): number {
     return countDocuments(this.ctx, cnpj);
+  }
+  countDocumentsSince(cnpj: string, since: EpochMs): number {
+    return countDocumentsSince(this.ctx, cnpj, since);
   }
   iterateDocuments(options?: { cnpj?: string; afterId?: number }): Generator<StoredDocument, void, undefined> {
     return iterateDocuments(this.ctx, options);
