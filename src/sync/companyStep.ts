@@ -38,6 +38,8 @@ export async function companyStep(ctx: SyncContext, company: CompanyConfig): Pro
   const dist = await distStep(counted, company);
   const distAt = dist.next.kind === 'call' ? ctx.clock.now() : dist.next.kind === 'wait' ? dist.next.until : null;
   if (dist.next.kind === 'stopped') return { nextAt: null };
+  // paused (a certificate that cannot serve, waiting for a new one): no other call either
+  if (ctx.store.getCompany(company.cnpj)?.state.stopped) return { nextAt: distAt };
   // the limit reached by this call: nothing more from this company until it is reactivated
   if (suspended) return { nextAt: ctx.clock.now() + SUSPENDED_RECHECK_MS };
   const targetedAt = await targetedStep(counted, company);

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { CompanyConfig, Config } from '../config/index.js';
 import { DfeSyncError } from '../errors.js';
 import { writeDocumentFile } from '../output/documentFiles.js';
@@ -6,7 +5,7 @@ import {
   applyDistAnswer, applyDistFailure, beginDistCall, decideDist, recoverInterruptedCall,
   type DistDecision, type DistFailure, type Effect,
 } from '../rules/engine.js';
-import type { CompanyState } from '../rules/state.js';
+import type { CompanyState, Stop } from '../rules/state.js';
 import { windowStatus } from '../rules/window.js';
 import { buildDistEnvelope } from '../sefaz/envelope.js';
 import { ResponseParseError, SoapFaultError } from '../sefaz/errors.js';
@@ -14,6 +13,7 @@ import { parseDistResponse } from '../sefaz/response.js';
 import type { DistResult } from '../sefaz/types.js';
 import type { CallRecord, GapInput, StoredDocumentRef } from '../store/index.js';
 import { HttpStatusError, TransportError } from '../transport/errors.js';
+import { CertificateUnusableError, type CertificateEvents, type CompanyCertificate } from './certificates.js';
 import { ruleSettingsOf, type SyncContext } from './context.js';
 
 export interface StepResult {
@@ -54,22 +54,106 @@ export function decisionFor(
 }
 
 /**
- * The saved expiry counts only while it describes the file configured now: a renewed
- * .pfx (another path, or the same path rewritten) must get its chance, or a company
- * stopped for an expired certificate would stay stopped after the renewal.
+ * The certificate's dates are not the rules' business here: the certificate cache checks
+ * them on every use, against the file as it is now (a renewed .pfx counts at once).
  */
-function currentCertificateExpiry(ctx: SyncContext, company: CompanyConfig): number | null {
-  const saved = ctx.store.getCompany(company.cnpj)?.certificate ?? null;
-  if (saved === null || saved.file !== company.certificate.pfx) return null;
+function decideNow(ctx: SyncContext, company: CompanyConfig, state: CompanyState): DistDecision {
+  return decisionFor(ctx.config, company, state, null, ctx.clock.now());
+}
+
+/** How long a company paused for its certificate waits before the file is looked at again. */
+const CERTIFICATE_RECHECK_MS = 60_000;
+
+/** Stops a new .pfx (or a fixed password) cures: our checks of the file, and SEFAZ refusing the certificate (280–286). */
+export function isCertificateStop(stop: Stop): boolean {
+  return stop.code.startsWith('CERT_') || stop.code === 'PASSWORD_UNAVAILABLE' || stop.code === 'CERTIFICATE_REJECTED';
+}
+
+/**
+ * A certificate stop keeps the company scheduled: its step looks at the file again every
+ * CERTIFICATE_RECHECK_MS and lifts the stop itself. The rules have no word for this wait;
+ * the stored stop is what status shows.
+ */
+function scheduled(ctx: SyncContext, decision: DistDecision): DistDecision {
+  if (decision.kind !== 'stopped' || !isCertificateStop({ code: decision.code, message: decision.reason })) return decision;
+  return { kind: 'wait', until: ctx.clock.now() + CERTIFICATE_RECHECK_MS, reason: 'backoff' };
+}
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** Logs and notifies what the cache finds when a company's .pfx is replaced on disk. */
+function certificateEvents(ctx: SyncContext): CertificateEvents {
+  return {
+    replaced(company, current, previous) {
+      ctx.logger.info(
+        { cnpj: company.cnpj, file: company.certificate.pfx, fingerprint256: current.fingerprint256 },
+        `certificate ${company.certificate.pfx} replaced on disk: now using the one of CNPJ ${current.cnpj ?? '(none)'} valid until ${day(current.notAfter.getTime())} (the previous one was valid until ${day(previous.notAfter.getTime())})`,
+      );
+    },
+    rejected(company, r) {
+      const kept = r.kept === null
+        ? 'and the previous certificate cannot serve either'
+        : `still using the previous certificate, valid until ${day(r.kept.notAfter.getTime())}`;
+      const message = `the new content of certificate file ${r.file} was rejected: ${r.error.message}; ${kept}. It is tried again when the file changes`;
+      ctx.logger.error({ cnpj: company.cnpj, code: r.error.code, file: r.file }, message);
+      ctx.notify({
+        kind: 'certificate-rejected', cnpj: company.cnpj, roles: ['technical'],
+        dedupeKey: `cert-rejected:${company.cnpj}:${r.file}:${r.version}`,
+        message: `CNPJ ${company.cnpj} (${company.name}): ${message}`,
+        data: { file: r.file, code: r.error.code, keptNotAfter: r.kept === null ? null : r.kept.notAfter.toISOString() },
+      });
+    },
+  };
+}
+
+/**
+ * No certificate may serve the company: it is stopped with the reason (status shows it),
+ * makes no call, and its step looks at the file again in a minute. Logged and notified
+ * when the reason is new.
+ */
+function pauseForCertificate(ctx: SyncContext, company: CompanyConfig, state: CompanyState, err: CertificateUnusableError): StepResult {
+  const cnpj = company.cnpj;
+  const fix = err.code === 'PASSWORD_UNAVAILABLE'
+    ? "Once the certificate's password can be read"
+    : `Drop the new .pfx in place of ${err.file} (same path and password)`;
+  const stop: Stop = {
+    code: err.code,
+    message: `stopped: ${err.message}. ${fix}: syncing resumes on its own within a minute, without a restart`,
+  };
+  if (state.stopped?.code !== stop.code || state.stopped.message !== stop.message) {
+    ctx.store.saveState(cnpj, { ...state, stopped: stop });
+    ctx.logger.error({ cnpj, code: err.code, file: err.file }, `company paused: ${err.message}`);
+    const expired = err.code === 'CERT_EXPIRED';
+    ctx.notify({
+      kind: expired ? 'certificate-expired' : 'certificate-rejected',
+      cnpj,
+      roles: ['technical'],
+      // The same key as the notification producers' expiry notice: the company is told once.
+      dedupeKey: expired && err.notAfter !== null
+        ? `cert-expired:${cnpj}:${new Date(err.notAfter).toISOString()}`
+        : `cert-rejected:${cnpj}:${err.file}:${err.version}`,
+      message: `CNPJ ${cnpj} (${company.name}) paused, no calls until fixed: ${stop.message}`,
+      data: { file: err.file, code: err.code, ...(err.notAfter === null ? {} : { notAfter: new Date(err.notAfter).toISOString() }) },
+    });
+  }
+  return { called: false, next: scheduled(ctx, { kind: 'stopped', code: stop.code, reason: stop.message }) };
+}
+
+type CertificateCheck = { ok: true; certificate: CompanyCertificate } | { ok: false; paused: StepResult };
+
+function checkCertificate(ctx: SyncContext, company: CompanyConfig, state: CompanyState): CertificateCheck {
   try {
-    return statSync(saved.file).mtimeMs === saved.mtimeMs ? saved.notAfter : null;
-  } catch {
-    return null;
+    return { ok: true, certificate: ctx.certificates.get(company, certificateEvents(ctx)) };
+  } catch (err) {
+    if (!(err instanceof CertificateUnusableError)) throw err;
+    return { ok: false, paused: pauseForCertificate(ctx, company, state, err) };
   }
 }
 
-function decideNow(ctx: SyncContext, company: CompanyConfig, state: CompanyState): DistDecision {
-  return decisionFor(ctx.config, company, state, currentCertificateExpiry(ctx, company), ctx.clock.now());
+/** Whether `certificate` is the one SEFAZ saw (and refused) on the last call. */
+function sameAsLastCall(ctx: SyncContext, cnpj: string, certificate: CompanyCertificate): boolean {
+  const saved = ctx.store.getCompany(cnpj)?.certificate ?? null;
+  return saved !== null && saved.file === certificate.file && saved.mtimeMs === certificate.mtimeMs;
 }
 
 /** How a failed call counts for the rules, or null for an error that is not a call's failure (a bug). */
@@ -127,25 +211,30 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
   const cnpj = company.cnpj;
   const settings = ruleSettingsOf(ctx.config, company.targetedPerHour);
   let state = currentState(ctx, company);
-  const decision = decideNow(ctx, company, state);
-  if (decision.kind === 'stopped') {
-    if (state.stopped === null) {
-      // A stop the rules derive (an expired certificate) is persisted so status shows it.
-      store.saveState(cnpj, { ...state, stopped: { code: decision.code, message: decision.reason } });
-      logger.error({ cnpj, code: decision.code }, `company stopped until the operator acts: ${decision.reason}`);
+  let certificate: CompanyCertificate | null = null;
+  if (state.stopped !== null && isCertificateStop(state.stopped)) {
+    const checked = checkCertificate(ctx, company, state);
+    if (!checked.ok) return checked.paused;
+    // SEFAZ refused a certificate our checks accept: only another file can cure that.
+    if (state.stopped.code === 'CERTIFICATE_REJECTED' && sameAsLastCall(ctx, cnpj, checked.certificate)) {
+      return { called: false, next: scheduled(ctx, decideNow(ctx, company, state)) };
     }
-    return { called: false, next: decision };
+    logger.info(
+      { cnpj, code: state.stopped.code, file: checked.certificate.file },
+      `certificate usable again (CNPJ ${checked.certificate.certificate.cnpj ?? '(none)'}, valid until ${day(checked.certificate.certificate.notAfter.getTime())}): resuming the company stopped for: ${state.stopped.message}`,
+    );
+    state = { ...state, stopped: null };
+    store.saveState(cnpj, state);
+    certificate = checked.certificate;
   }
+  const decision = decideNow(ctx, company, state);
+  if (decision.kind === 'stopped') return { called: false, next: decision };
   if (decision.kind === 'wait') return { called: false, next: decision };
 
-  let certificate;
-  try {
-    certificate = ctx.certificates.get(company);
-  } catch (err) {
-    const e = err instanceof DfeSyncError ? err : new DfeSyncError('CERT_ERROR', String(err));
-    store.saveState(cnpj, { ...state, stopped: { code: e.code, message: e.message } });
-    logger.error({ cnpj, code: e.code }, `company stopped until the operator acts: ${e.message}`);
-    return { called: false, next: decideNow(ctx, company, store.getCompany(cnpj)!.state) };
+  if (certificate === null) {
+    const checked = checkCertificate(ctx, company, state);
+    if (!checked.ok) return checked.paused;
+    certificate = checked.certificate;
   }
   const saved = store.getCompany(cnpj)?.certificate ?? null;
   if (saved === null || saved.file !== certificate.file || saved.mtimeMs !== certificate.mtimeMs) {
@@ -189,7 +278,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
     const code = (err as DfeSyncError).code;
     const call: CallRecord = { at: sentAt, op: 'distNSU', requestNSU: ultNSU, cStat: null, xMotivo: null, docs: 0, ms: at - sentAt, error: code };
     store.recordCall(cnpj, next, call);
-    const after = decideNow(ctx, company, next);
+    const after = scheduled(ctx, decideNow(ctx, company, next));
     logger.warn({
       cnpj, op: 'distNSU', ultNSU, maxNSU: state.maxNSU, cStat: null, xMotivo: null, docs: 0, ms: call.ms,
       error: code, phase: failure.phase, nextAt: nextAtOf(after),
@@ -216,7 +305,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
     store.recordCall(cnpj, outcome.state, call, gaps);
   }
 
-  const after = decideNow(ctx, company, outcome.state);
+  const after = scheduled(ctx, decideNow(ctx, company, outcome.state));
   const line = {
     cnpj, op: 'distNSU', ultNSU: outcome.state.ultNSU, maxNSU: outcome.state.maxNSU, cStat: result.cStat,
     xMotivo: result.xMotivo, docs: result.docs.length, stored, ms, nextAt: nextAtOf(after),
