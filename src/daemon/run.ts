@@ -6,10 +6,20 @@ import { Daemon } from './daemon.js';
 import { LeaseKeeper } from './leases.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { installSignalHandlers } from './signals.js';
+import { Metrics } from '../http/metrics.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import { HttpServerError } from '../http/errors.js';
+import { DeliveryWorker } from '../notify/deliver.js';
+import { SILENCE_LOOKBACK_MS, checkNotifications } from '../notify/producers.js';
 
 const DAY_MS = 86_400_000;
-/** The call log is kept this long (the documents themselves forever). */
-const CALL_LOG_RETENTION_MS = 30 * DAY_MS;
+/**
+ * The call log is kept this long (the documents themselves forever): past SEFAZ's 60
+ * days of silence, which the silence notices look back over.
+ */
+const CALL_LOG_RETENTION_MS = SILENCE_LOOKBACK_MS + DAY_MS;
+/** How often certificate expiry, silence and missing full documents are looked at. */
+const NOTICE_CHECK_MS = 5 * 60_000;
 
 export interface RunOptions {
   clock?: Clock;
@@ -40,6 +50,9 @@ export async function runOnce(configFile: string | undefined, opts: RunOptions =
     const { daemon, leases } = startDaemon(runtime, logger, 'manual');
     await daemon.runDue();
     await daemon.stop();
+    // what a timer-driven install would otherwise never hear about
+    checkNotifications(runtime.ctx);
+    await new DeliveryWorker({ config: () => config, store: runtime.ctx.store, clock, logger, ...(opts.env ? { env: opts.env } : {}) }).runDue();
     const store = runtime.ctx.store;
     const enabled = config.companies.filter((c) => c.enabled).map((c) => c.cnpj);
     const refused = leases.refusedCnpjs;
@@ -65,9 +78,24 @@ export async function runDaemon(configFile: string | undefined, opts: RunOptions
   let config: Config = loadConfig(configFile, opts.env);
   const logger = opts.logger ?? createLogger({ level: config.log.level });
   const clock = opts.clock ?? systemClock;
-  const runtime = openRuntime(config, { clock, logger, ...(opts.env ? { env: opts.env } : {}) });
+  const metrics = new Metrics();
+  const runtime = openRuntime(config, { clock, logger, metrics, ...(opts.env ? { env: opts.env } : {}) });
+  // The page refuses to start on a non-loopback address with auth off: so does the daemon.
+  // A busy port only costs the page: syncing, the main job, goes on.
+  let http: HttpServer | null = null;
+  try {
+    http = await startHttpServer({ config: () => config, clock, logger, metrics });
+  } catch (err) {
+    if (!(err instanceof HttpServerError && err.code === 'HTTP_LISTEN_FAILED')) {
+      runtime.close();
+      throw err;
+    }
+    logger.error({ err }, `status page not served: ${err.message}; syncing goes on (set http.listen to a free address)`);
+  }
   const { daemon } = startDaemon(runtime, logger, 'real');
-  logger.info({ pid: process.pid, config: config.file, companies: config.companies.length, environment: config.environment }, 'dfe-sync started');
+  const deliveries = new DeliveryWorker({ config: () => config, store: runtime.ctx.store, clock, logger, ...(opts.env ? { env: opts.env } : {}) });
+  deliveries.start();
+  logger.info({ pid: process.pid, config: config.file, companies: config.companies.length, environment: config.environment, status: http?.url ?? null }, 'dfe-sync started');
 
   // Also what keeps the process alive when every company is waiting or stopped.
   const maintenance = setInterval(() => {
@@ -77,12 +105,18 @@ export async function runDaemon(configFile: string | undefined, opts: RunOptions
       logger.warn({ err }, `pruning the call log failed; trying again later: ${(err as Error).message}`);
     }
   }, DAY_MS / 24);
+  const notices = setInterval(() => checkNotifications({ ...runtime.ctx, config }), NOTICE_CHECK_MS);
+  notices.unref();
+  checkNotifications(runtime.ctx);
 
   await new Promise<void>((resolve) => {
     const uninstall = installSignalHandlers(logger, {
       async stop() {
         clearInterval(maintenance);
+        clearInterval(notices);
         await daemon.stop();
+        await deliveries.stop();
+        await http?.close();
         runtime.close();
         uninstall();
         logger.info('stopped cleanly');

@@ -7,12 +7,14 @@ import type { CompanyState } from '../rules/state.js';
 import { openStore, stateDbPath, type Store } from '../store/index.js';
 import { storeNotify } from '../notify/notify.js';
 import { CertificateCache } from '../sync/certificates.js';
-import type { SyncContext } from '../sync/context.js';
+import type { CallMetrics, SyncContext } from '../sync/context.js';
 import { SoapTransport } from '../transport/soapTransport.js';
 
 export interface RuntimeOptions {
   clock: Clock;
   logger: Logger;
+  /** counters for /metrics (the daemon's); none for commands and tests */
+  metrics?: CallMetrics;
   random?: () => number;
   env?: NodeJS.ProcessEnv;
 }
@@ -61,6 +63,7 @@ export function openRuntime(config: Config, opts: RuntimeOptions): Runtime {
     random: opts.random ?? Math.random,
     outputDir: cfg.output?.dir ?? null,
     notify,
+    ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
   });
   return {
     ctx: make(config),

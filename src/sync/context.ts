@@ -21,6 +21,26 @@ export interface SyncContext {
   outputDir: string | null;
   /** tells the operators (stored once, delivered by the notification worker) */
   notify: Notify;
+  /** counters for /metrics, when the daemon serves them */
+  metrics?: CallMetrics;
+}
+
+/** What the sync steps report to /metrics. */
+export interface CallMetrics {
+  recordCall(op: string, cStat: string | null): void;
+  recordDocuments(kind: string, n: number): void;
+  record656(cnpj: string): void;
+}
+
+/** Counts one call's outcome and the documents it stored. */
+export function observeCall(ctx: SyncContext, cnpj: string, op: string, cStat: string | null, stored: readonly { kind: string }[] = []): void {
+  const m = ctx.metrics;
+  if (m === undefined) return;
+  m.recordCall(op, cStat);
+  if (cStat === '656') m.record656(cnpj);
+  const kinds = new Map<string, number>();
+  for (const d of stored) kinds.set(d.kind, (kinds.get(d.kind) ?? 0) + 1);
+  for (const [kind, n] of kinds) m.recordDocuments(kind, n);
 }
 
 /** Rule settings from the config's `rules` section and a company's budget. */

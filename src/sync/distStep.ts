@@ -14,7 +14,7 @@ import type { DistResult } from '../sefaz/types.js';
 import type { CallRecord, GapInput, StoredDocumentRef } from '../store/index.js';
 import { HttpStatusError, TransportError } from '../transport/errors.js';
 import { CertificateUnusableError, type CertificateEvents, type CompanyCertificate } from './certificates.js';
-import { ruleSettingsOf, type SyncContext } from './context.js';
+import { observeCall, ruleSettingsOf, type SyncContext } from './context.js';
 
 export interface StepResult {
   /** whether a distNSU was sent */
@@ -278,6 +278,7 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
     const code = (err as DfeSyncError).code;
     const call: CallRecord = { at: sentAt, op: 'distNSU', requestNSU: ultNSU, cStat: null, xMotivo: null, docs: 0, ms: at - sentAt, error: code };
     store.recordCall(cnpj, next, call);
+    observeCall(ctx, cnpj, 'distNSU', null);
     const after = scheduled(ctx, decideNow(ctx, company, next));
     logger.warn({
       cnpj, op: 'distNSU', ultNSU, maxNSU: state.maxNSU, cStat: null, xMotivo: null, docs: 0, ms: call.ms,
@@ -297,9 +298,11 @@ export async function distStep(ctx: SyncContext, company: CompanyConfig): Promis
   };
   const gaps = gapsOf(outcome.effects);
   let stored = 0;
+  let inserted: StoredDocumentRef[] = [];
   if (result.docs.length > 0 && (result.cStat === '138' || result.cStat === '137')) {
     const committed = store.commitDistBatch(cnpj, { docs: result.docs, state: outcome.state, call, gaps, autoManifest: company.manifest === 'ciencia' });
-    stored = committed.inserted.length;
+    inserted = committed.inserted;
+    stored = inserted.length;
     if (ctx.outputDir !== null) writeOutput(ctx, cnpj, committed.inserted.map((ref) => ({ ref, gzip: result.docs[ref.index]!.gzip })));
   } else {
     store.recordCall(cnpj, outcome.state, call, gaps);

@@ -6,7 +6,7 @@ import { EVENT_ACTION, buildEventEnvelope } from '../sefaz/eventEnvelope.js';
 import { isFinal, parseEventResponse, type EventResult } from '../sefaz/eventResponse.js';
 import { EVENT_TYPES, MAX_EVENTS_PER_BATCH, buildEnvEvento, formatDhEvento, newIdLote, type EventInput } from '../sefaz/events.js';
 import type { Manifestation, ManifestationKey, ManifestationResult } from '../store/index.js';
-import { ruleSettingsOf, type SyncContext } from './context.js';
+import { observeCall, ruleSettingsOf, type SyncContext } from './context.js';
 import { failureOf } from './distStep.js';
 
 /** dhEvento a little behind our clock: SEFAZ refuses for good an event dated after its own time (578). */
@@ -88,12 +88,14 @@ export async function eventStep(ctx: SyncContext, company: CompanyConfig): Promi
     const at = retryAt();
     // Sending again is safe: an event SEFAZ did register comes back 573, which counts as done.
     store.finishManifestations(cnpj, sendable.map((m) => ({ key: keyOf(m), result: { state: 'pending', nextAttemptAt: at } })), clock.now());
+    observeCall(ctx, cnpj, 'envEvento', null);
     logger.warn({ cnpj, op: 'envEvento', events: sendable.length, error: (err as DfeSyncError).code, nextAt: new Date(at).toISOString() }, (err as Error).message);
     return at;
   }
 
   const retry = retryAt();
   store.finishManifestations(cnpj, sendable.map((m, i) => ({ key: keyOf(m), result: resultOf(results[i]!, retry) })), clock.now());
+  observeCall(ctx, cnpj, 'envEvento', batch.cStat);
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
   logger.info({ cnpj, op: 'envEvento', cStat: batch.cStat, xMotivo: batch.xMotivo, events: sendable.length, outcomes: counts, ms },

@@ -9,7 +9,7 @@ import { formatNSU } from '../sefaz/identifiers.js';
 import { parseDistResponse } from '../sefaz/response.js';
 import type { DistQuery, DistResult } from '../sefaz/types.js';
 import type { CallRecord, TargetedInput, TargetedItem, TargetedResult } from '../store/index.js';
-import { ruleSettingsOf, type SyncContext } from './context.js';
+import { observeCall, ruleSettingsOf, type SyncContext } from './context.js';
 import { failureOf, logEffects, writeOutput } from './distStep.js';
 
 /** NSUs of one gap queued at most: SEFAZ keeps documents 90 days, a wider gap is out of reach anyway. */
@@ -100,6 +100,7 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
     const at = clock.now();
     const retryAt = at + backoffDelay(item.attempts + 1, settings, ctx.random);
     store.recordCall(cnpj, state, { ...call, ms: at - now, error: (err as DfeSyncError).code }, undefined, { id: item.id, result: { state: 'pending', nextAttemptAt: retryAt } });
+    observeCall(ctx, cnpj, item.op, null);
     logger.warn({ cnpj, op: item.op, value: item.value, error: (err as DfeSyncError).code, nextAt: new Date(retryAt).toISOString() }, (err as Error).message);
     return retryAt;
   }
@@ -109,17 +110,19 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
   const blocked = outcome.state.blockedUntil !== null && outcome.state.blockedUntil > receivedAt;
   const itemResult = resultOf(item, result, blocked, outcome.state.blockedUntil ?? receivedAt + backoffDelay(item.attempts + 1, settings, ctx.random));
   const done = { ...call, cStat: result.cStat, xMotivo: result.xMotivo, docs: result.docs.length, ultNSU: result.ultNSU, maxNSU: result.maxNSU };
-  let stored = 0;
+  let inserted: { kind: string }[] = [];
   if (result.cStat === '138' && result.docs.length > 0) {
     const committed = store.commitDistBatch(cnpj, {
       docs: result.docs, state: outcome.state, call: done, targeted: { id: item.id, result: itemResult },
       autoManifest: company.manifest === 'ciencia',
     });
-    stored = committed.inserted.length;
+    inserted = committed.inserted;
     if (ctx.outputDir !== null) writeOutput(ctx, cnpj, committed.inserted.map((ref) => ({ ref, gzip: result.docs[ref.index]!.gzip })));
   } else {
     store.recordCall(cnpj, outcome.state, done, undefined, { id: item.id, result: itemResult });
   }
+  observeCall(ctx, cnpj, item.op, result.cStat, inserted);
+  const stored = inserted.length;
   const level = result.cStat === '656' ? 'error' : itemResult.state === 'unavailable' ? 'warn' : 'info';
   logger[level]({
     cnpj, op: item.op, value: item.value, reason: item.reason, cStat: result.cStat, xMotivo: result.xMotivo,

@@ -46,6 +46,7 @@ function config(dir: string, tls: string, url: string, cnpjs: string[]): string 
     ]),
     `sefaz: { urls: { distribuicao: "${url}${DIST_PATH}" }, caFile: ${join(tls, 'ca.pem')} }`,
     `output: { dir: ${join(dir, 'out')} }`,
+    'http: { listen: "127.0.0.1:0" }',
   ].join('\n'));
   return file;
 }
@@ -117,7 +118,15 @@ describe.skipIf(!available('the built CLI (npm run build)', existsSync(CLI)))('t
 
   it('a second process refuses a CNPJ the daemon holds; SIGHUP reloads; SIGTERM exits 0', async () => {
     const daemon = start('run', '--config', file);
-    await daemon.waitFor((l) => l.includes('dfe-sync started'));
+    const started = JSON.parse(await daemon.waitFor((l) => l.includes('dfe-sync started'))) as { status: string };
+    // the daemon serves its status page and API on loopback, behind the token it made
+    const token = readFileSync(join(dir, 'state', 'http.token'), 'utf8').trim();
+    expect((await fetch(new URL('api/status', started.status))).status).toBe(401);
+    const api = await fetch(new URL('api/status', started.status), { headers: { authorization: `Bearer ${token}` } });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { companies: { cnpj: string }[] }).companies[0]!.cnpj).toBe(A);
+    const metrics = await (await fetch(new URL('metrics', started.status), { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(metrics).toContain('dfe_sync_certificate_days_left');
     const second = cli('run', '--once', '--config', file);
     expect(second.status).toBe(1); // the CNPJ was not synced by this process: an operational failure
     expect(second.stdout).toContain('is being worked by another dfe-sync process');

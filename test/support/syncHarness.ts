@@ -58,6 +58,7 @@ export function writeConfig(dir: string, tlsDir: string, distUrl: string, compan
     `  caFile: ${join(tlsDir, 'ca.pem')}`,
     '  timeoutSeconds: 5',
     '  connectTimeoutSeconds: 5',
+    'http: { listen: "127.0.0.1:0" }',
     extra,
   ];
   writeFileSync(file, lines.join('\n') + '\n');
