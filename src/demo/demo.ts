@@ -31,9 +31,9 @@ const cnpj = (base12: string): string => base12 + cnpjCheckDigits(base12);
 
 /** The three demo companies: a backlog, nothing at all, and one another system is using. */
 const COMPANIES = [
-  { cnpj: cnpj('112223330001'), name: 'Backlog Ltda', role: 'backlog' },
-  { cnpj: cnpj('445556660001'), name: 'Quiet SA', role: 'empty' },
-  { cnpj: cnpj('778889990001'), name: 'Shared CNPJ ME', role: 'other-system' },
+  { cnpj: cnpj('112223330001'), name: 'Backlog Ltda', role: 'backlog', manifest: 'off' },
+  { cnpj: cnpj('445556660001'), name: 'Quiet SA', role: 'empty', manifest: 'off' },
+  { cnpj: cnpj('778889990001'), name: 'Shared CNPJ ME', role: 'other-system', manifest: 'off' },
 ] as const;
 
 /** Empties the demo directory, keeping the .gitkeep that holds it in git. */
@@ -44,13 +44,14 @@ function emptyDir(dir: string): void {
   }
 }
 
-function configText(dir: string, tlsDir: string, distUrl: string): string {
+function configText(dir: string, tlsDir: string, distUrl: string, eventUrl: string): string {
   const companies = COMPANIES.map((c) => [
     `  - cnpj: "${c.cnpj}"`,
     `    name: ${c.name}`,
     '    uf: SP',
     `    certificate: { pfx: ${join(tlsDir, `${c.cnpj}.pfx`)}, passwordFile: ${join(tlsDir, `${c.cnpj}.pass`)} }`,
     '    window: 24h',
+    `    manifest: ${c.manifest}`,
   ].join('\n'));
   return [
     '# written by `dfe-sync demo`: the simulator on a fast clock',
@@ -59,7 +60,7 @@ function configText(dir: string, tlsDir: string, distUrl: string): string {
     'companies:',
     ...companies,
     'sefaz:',
-    `  urls: { distribuicao: "${distUrl}" }`,
+    `  urls: { distribuicao: "${distUrl}", recepcaoEvento: "${eventUrl}" }`,
     `  caFile: ${join(tlsDir, 'ca.pem')}`,
     `output: { dir: ${join(dir, 'xml')} }`,
     '',
@@ -91,7 +92,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   await sim.start();
 
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, configText(dir, tlsDir, sim.distUrl));
+  writeFileSync(configFile, configText(dir, tlsDir, sim.distUrl, sim.eventUrl));
   const config = loadConfig(configFile);
   const logFile = join(dir, 'dfe-sync.log');
   const logger = createLogger({ level: 'info', clock, destination: pino.destination({ dest: logFile, sync: true }) });
