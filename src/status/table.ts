@@ -102,12 +102,16 @@ export function formatStatusTable(report: StatusReport): string {
     { header: 'WINDOW', cell: (c) => c.window, minWidth: 5 },
     { header: 'ULTNSU', cell: (c) => nsu(c.ultNSU), align: 'right' },
     { header: 'MAXNSU', cell: (c) => nsu(c.maxNSU), align: 'right' },
-    { header: 'DOCS', cell: (c) => String(c.documents), align: 'right' },
+    { header: 'DOCS', cell: (c) => (c.documentsToday > 0 ? `${c.documents} +${c.documentsToday}` : String(c.documents)), align: 'right' },
     { header: 'LAST CALL', cell: (c) => lastCallCell(c, now, tz), minWidth: 12 },
     { header: 'NEXT DISTNSU', cell: (c) => nextCell(c, now, tz), minWidth: 12 },
     { header: 'TGT', cell: targetedCell, align: 'right' },
     { header: 'PEND', cell: (c) => (c.summariesPending === 0 ? '-' : String(c.summariesPending)), align: 'right' },
     { header: 'CERT', cell: certCell, align: 'right' },
+    // only when some company has a monthly limit: most installs have none
+    ...(report.companies.some((c) => c.monthlyUsage.limit !== null)
+      ? [{ header: 'USAGE', cell: (c: CompanyStatus) => (c.monthlyUsage.limit === null ? '-' : `${c.monthlyUsage.calls}/${c.monthlyUsage.limit}`), align: 'right' as const }]
+      : []),
     { header: '!', cell: (c) => (c.problems.length === 0 ? '' : String(c.problems.length)), align: 'right' },
   ];
   const rows = report.companies.map((c) => columns.map((col) => col.cell(c)));
@@ -129,9 +133,9 @@ export function formatStatusTable(report: StatusReport): string {
     ...rows.map(line),
     '',
   ];
-  if (report.companies.some((c) => c.queue > 0 || c.targetedCallsLastHour > 0 || c.summariesPending > 0)) {
+  if (report.companies.some((c) => c.queue > 0 || c.targetedCallsLastHour > 0 || c.summariesPending > 0 || c.documentsToday > 0 || c.monthlyUsage.limit !== null)) {
     out.push(
-      ...wrap('TGT: consChNFe/consNSU queued (q) and sent in the last rolling hour (/h); PEND: summaries still without the full XML (dfe-sync pending says why).', TABLE_WIDTH, ''),
+      ...wrap('DOCS: stored in all (+ today); TGT: consChNFe/consNSU queued (q) and sent in the last rolling hour (/h); PEND: summaries still without the full XML (dfe-sync pending says why); USAGE: SEFAZ calls this billing period / monthly limit.', TABLE_WIDTH, ''),
       '',
     );
   }

@@ -239,7 +239,7 @@ describe('status table', () => {
     expect(rows.map((r) => r.slice(0, 14))).toEqual(report.companies.map((c) => c.cnpj));
     for (const l of lines.slice(header, header + 1 + rows.length)) expect(l.length).toBeLessThanOrEqual(TABLE_WIDTH);
     const a = rows[0]!;
-    expect(a).toMatch(/Alfa Comercio\s+24h\s+3\s+300\s+3\s+11:50 distNSU 138\s+now draining\s+-\s+3\s+200d/);
+    expect(a).toMatch(/Alfa Comercio\s+24h\s+3\s+300\s+3 \+3\s+11:50 distNSU 138\s+now draining\s+-\s+3\s+200d/);
     expect(rows[1]).toMatch(/12:3\d 656 block/);
     expect(rows[2]).toMatch(/stopped/);
     expect(rows.at(-1)).toMatch(/Removed Ltda .*not in config/);
