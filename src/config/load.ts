@@ -81,7 +81,7 @@ function toConfig(raw: ConfigFile, file: string): Config {
     log: { ...raw.log },
     contacts: raw.contacts.map((k) => contactOf(k, base)),
     notifications: { ...raw.notifications },
-    http: { ...listenOf(raw.http.listen), tokenFile: raw.http.tokenFile === undefined ? null : resolve(base, raw.http.tokenFile), auth: raw.http.auth },
+    http: { ...listenOf(raw.http.listen), tokenFile: raw.http.tokenFile === undefined ? null : resolve(base, raw.http.tokenFile), tokenCredential: raw.http.tokenCredential ?? null, auth: raw.http.auth },
   };
 }
 

@@ -408,10 +408,20 @@ const http = z
         .default('127.0.0.1:9717')
         .describe('Address of the status page, /api/status and /metrics (loopback by default).'),
       tokenFile: filePath('a file holding the access token').optional().describe('File with the token clients send as Authorization: Bearer (or ?token= on the page). Without it a token is made in stateDir/http.token.'),
+      tokenCredential: z
+        .string(credentialError)
+        .regex(/^[^/]+$/, credentialError)
+        .refine((n) => n !== '.' && n !== '..', credentialError)
+        .optional()
+        .describe('The token as a systemd credential: read from $CREDENTIALS_DIRECTORY/NAME (LoadCredential=NAME:/etc/dfe-sync/http.token).'),
       auth: z.enum(['on', 'off'], expecting('on or off')).default('on').describe('off is allowed only on a loopback address.'),
     },
     expecting('a mapping'),
   )
+  .refine((h) => h.tokenFile === undefined || h.tokenCredential === undefined, {
+    message: 'give the token as tokenFile or as tokenCredential, not both',
+    path: ['tokenCredential'],
+  })
   .prefault({})
   .describe('The read-only status page and metrics the daemon serves.');
 

@@ -80,5 +80,5 @@ export interface Config {
   /** notified about every company */
   contacts: ContactConfig[];
   notifications: { silentDays: number; fullMissingHours: number; documentsArrived: boolean };
-  http: { host: string; port: number; tokenFile: string | null; auth: 'on' | 'off' };
+  http: { host: string; port: number; tokenFile: string | null; tokenCredential: string | null; auth: 'on' | 'off' };
 }

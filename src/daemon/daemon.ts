@@ -39,6 +39,8 @@ export class Daemon {
   private readonly intervals: NodeJS.Timeout[] = [];
   /** how far the queues were looked at for work other processes queued */
   private workMark: WorkMark | null = null;
+  /** companies that got queued work while their step was running */
+  private readonly dirty = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -153,6 +155,10 @@ export class Daemon {
 
   private reschedule(cnpj: string, { nextAt }: CompanyStepResult): void {
     if (this.stopping || !this.companies.has(cnpj)) return;
+    if (this.dirty.delete(cnpj)) {
+      this.queue.schedule(cnpj, this.ctx.clock.now());
+      return;
+    }
     // null: stopped, or nothing the clock can end (a window that never opens): until a reload or new work
     if (nextAt !== null) this.queue.schedule(cnpj, Math.max(nextAt, this.ctx.clock.now()));
   }
@@ -184,7 +190,10 @@ export class Daemon {
       const found = this.ctx.store.newWork(this.workMark);
       this.workMark = found.mark;
       for (const cnpj of found.cnpjs) {
-        if (this.companies.has(cnpj) && this.opts.leases.holds(cnpj) && !this.inFlight.has(cnpj)) this.queue.schedule(cnpj, this.ctx.clock.now());
+        if (!this.companies.has(cnpj) || !this.opts.leases.holds(cnpj)) continue;
+        // a step in flight may have read its queues before this work arrived: look again after it
+        if (this.inFlight.has(cnpj)) this.dirty.add(cnpj);
+        else this.queue.schedule(cnpj, this.ctx.clock.now());
       }
     });
   }

@@ -105,9 +105,17 @@ export async function runDaemon(configFile: string | undefined, opts: RunOptions
       logger.warn({ err }, `pruning the call log failed; trying again later: ${(err as Error).message}`);
     }
   }, DAY_MS / 24);
-  const notices = setInterval(() => checkNotifications({ ...runtime.ctx, config }), NOTICE_CHECK_MS);
+  // A failing check (a busy database) is logged and tried again: it must not stop the daemon.
+  const checkNotices = (): void => {
+    try {
+      checkNotifications({ ...runtime.ctx, config });
+    } catch (err) {
+      logger.error({ err }, `checking for notices failed; trying again in ${NOTICE_CHECK_MS / 60_000} min: ${(err as Error).message}`);
+    }
+  };
+  const notices = setInterval(checkNotices, NOTICE_CHECK_MS);
   notices.unref();
-  checkNotifications(runtime.ctx);
+  checkNotices();
 
   await new Promise<void>((resolve) => {
     const uninstall = installSignalHandlers(logger, {

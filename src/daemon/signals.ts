@@ -15,7 +15,11 @@ export function installSignalHandlers(logger: Logger, handlers: { stop(signal: s
     }
     stopping = true;
     logger.info({ signal }, 'stopping: finishing the batches in flight');
-    void handlers.stop(signal);
+    handlers.stop(signal).catch((err: unknown) => {
+      logger.fatal({ err }, `stopping failed: ${(err as Error).message}`);
+      logger.flush();
+      process.exit(1);
+    });
   };
   const onHup = (): void => {
     if (!stopping) handlers.reload();

@@ -4,6 +4,7 @@
  * Every answer is built from the state database at request time, so it never disagrees
  * with `dfe-sync status`.
  */
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
@@ -87,6 +88,16 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
+/** `$CREDENTIALS_DIRECTORY/NAME` for http.tokenCredential (systemd LoadCredential), or null. */
+function credentialFile(name: string | null, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (name === null) return null;
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (dir === undefined || dir === '') {
+    throw new HttpServerError('HTTP_TOKEN_UNREADABLE', `http.tokenCredential ${name} needs $CREDENTIALS_DIRECTORY, which systemd sets with LoadCredential=${name}:…; it is not set`);
+  }
+  return join(dir, name);
+}
+
 /** The token clients must present, or null when auth is off (allowed on loopback only). */
 function accessToken(config: Config, logger: Logger): string | null {
   const { host, port, auth, tokenFile } = config.http;
@@ -99,8 +110,9 @@ function accessToken(config: Config, logger: Logger): string | null {
     }
     return null;
   }
-  if (tokenFile === null) mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const source = loadToken(tokenFile, config.stateDir);
+  const file = tokenFile ?? credentialFile(config.http.tokenCredential);
+  if (file === null) mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  const source = loadToken(file, config.stateDir);
   if (source.created) logger.info({ file: source.file }, 'made a token for the status page: send it as Authorization: Bearer, or open the page with ?token=');
   if (source.readableByOthers) logger.warn({ file: source.file }, 'the status page token file is readable by other users: chmod 600 it');
   return source.token;

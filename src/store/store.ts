@@ -25,7 +25,7 @@ import { targetedCallsSince } from './sql/targetedCallsSince.js';
 import { upsertCompanies } from './sql/upsertCompanies.js';
 import { dueManifestations, nextManifestationAt } from './sql/dueManifestations.js';
 import { finishTargeted, markTargetedSending } from './sql/finishTargeted.js';
-import { closeGapIfDone, gapsToQueue } from './sql/gapWork.js';
+import { closeGapIfDone, gapsToQueue, linkGapQueries } from './sql/gapWork.js';
 import { listManifestations } from './sql/listManifestations.js';
 import { countTargetedQueued, nextTargeted, nextTargetedAt } from './sql/nextTargeted.js';
 import { countPendingSummaries, pendingSummaries } from './sql/pendingSummaries.js';
@@ -181,6 +181,9 @@ export class Store<S extends RuleStateColumns = RuleStateColumns> {
   }
   gapsToQueue(cnpj: string): Gap[] {
     return gapsToQueue(this.ctx, cnpj);
+  }
+  linkGapQueries(gapId: number, cnpj: string, fromNSU: string, toNSU: string): number {
+    return linkGapQueries(this.ctx, gapId, cnpj, fromNSU, toNSU);
   }
   closeGapIfDone(gapId: number, at: EpochMs): number | null {
     return closeGapIfDone(this.ctx, gapId, at);

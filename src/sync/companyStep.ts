@@ -1,5 +1,6 @@
 import type { CompanyConfig } from '../config/index.js';
 import { countCall, limitGate } from '../limits/gate.js';
+import { TransportError } from '../transport/errors.js';
 import type { SyncContext } from './context.js';
 import { distStep } from './distStep.js';
 import { eventStep } from './eventStep.js';
@@ -29,9 +30,16 @@ export async function companyStep(ctx: SyncContext, company: CompanyConfig): Pro
   const counted: SyncContext = {
     ...ctx,
     transport: {
-      post: (request) => {
-        suspended = countCall(ctx, company, ctx.clock.now()).suspended || suspended;
-        return ctx.transport.post(request);
+      post: async (request) => {
+        const counted = countCall(ctx, company, ctx.clock.now());
+        suspended = counted.suspended || suspended;
+        try {
+          return await ctx.transport.post(request);
+        } catch (err) {
+          // a request that never left (DNS, refused, TLS) was not a call: an outage must not use up the limit
+          if (err instanceof TransportError && err.phase === 'before-send') ctx.store.addUsage(company.cnpj, counted.period.start, -1);
+          throw err;
+        }
       },
     },
   };

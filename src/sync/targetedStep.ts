@@ -10,11 +10,14 @@ import { parseDistResponse } from '../sefaz/response.js';
 import type { DistQuery, DistResult } from '../sefaz/types.js';
 import type { CallRecord, TargetedInput, TargetedItem, TargetedResult } from '../store/index.js';
 import { observeCall, ruleSettingsOf, type SyncContext } from './context.js';
+import { CertificateUnusableError } from './certificates.js';
 import { failureOf, logEffects, writeOutput } from './distStep.js';
 
 /** NSUs of one gap queued at most: SEFAZ keeps documents 90 days, a wider gap is out of reach anyway. */
 const MAX_GAP_QUERIES = 2000;
 const HOUR_MS = 3_600_000;
+/** A paused company's queue looks for a usable certificate again this often. */
+const CERTIFICATE_RECHECK_MS = 60_000;
 
 /** What a targeted answer means for the query that asked it. */
 function resultOf(item: TargetedItem, result: DistResult, blocked: boolean, retryAt: number): TargetedResult {
@@ -32,18 +35,25 @@ function queueDerivedWork(ctx: SyncContext, company: CompanyConfig): void {
   const { store, clock, logger } = ctx;
   const cnpj = company.cnpj;
   for (const gap of store.gapsToQueue(cnpj)) {
-    const from = BigInt(gap.fromNSU);
     const to = BigInt(gap.toNSU);
-    const count = Number(to - from + 1n);
+    const count = Number(to - BigInt(gap.fromNSU) + 1n);
+    // The newest NSUs are the ones SEFAZ still has (it keeps documents 90 days).
+    let from = BigInt(gap.fromNSU);
+    if (count > MAX_GAP_QUERIES) from = to - BigInt(MAX_GAP_QUERIES) + 1n;
     const items: TargetedInput[] = [];
-    for (let n = from; n <= to && items.length < MAX_GAP_QUERIES; n++) {
-      items.push({ op: 'consNSU', value: formatNSU(n), reason: 'gap', gapId: gap.id });
-    }
+    for (let n = from; n <= to; n++) items.push({ op: 'consNSU', value: formatNSU(n), reason: 'gap', gapId: gap.id });
     store.queueTargeted(cnpj, items);
-    logger.warn({ cnpj, fromNSU: gap.fromNSU, toNSU: gap.toNSU, queued: items.length },
+    // NSUs already waiting (a manual fetch --nsu) count for the gap too
+    const waiting = store.linkGapQueries(gap.id, cnpj, formatNSU(from), gap.toNSU);
+    if (waiting === 0) {
+      store.closeGapIfDone(gap.id, clock.now());
+      logger.warn({ cnpj, fromNSU: gap.fromNSU, toNSU: gap.toNSU }, `gap ${gap.fromNSU}..${gap.toNSU}: nothing left to fetch, closed`);
+      continue;
+    }
+    logger.warn({ cnpj, fromNSU: gap.fromNSU, toNSU: gap.toNSU, queued: waiting },
       count > items.length
-        ? `gap ${gap.fromNSU}..${gap.toNSU}: queued the first ${items.length} of ${count} NSUs for consNSU (the rest is beyond SEFAZ's 90 days)`
-        : `gap ${gap.fromNSU}..${gap.toNSU}: queued ${items.length} consNSU to fetch what another system took`);
+        ? `gap ${gap.fromNSU}..${gap.toNSU}: queued the newest ${items.length} of ${count} NSUs for consNSU (older ones are past SEFAZ's 90 days)`
+        : `gap ${gap.fromNSU}..${gap.toNSU}: queued ${waiting} consNSU to fetch what another system took`);
   }
   const hours = ctx.config.rules.fetchFullAfterHours;
   if (hours > 0) {
@@ -75,7 +85,14 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
   const decision = decideTargeted(state, { now, window, settings });
   if (!decision.allowed) return decision.until;
 
-  const certificate = ctx.certificates.get(company);
+  let certificate;
+  try {
+    certificate = ctx.certificates.get(company);
+  } catch (err) {
+    // the distNSU step pauses the company and says why; the queue waits for a usable certificate
+    if (err instanceof CertificateUnusableError) return now + CERTIFICATE_RECHECK_MS;
+    throw err;
+  }
   state = recordTargetedCall(state, now, settings);
   store.saveState(cnpj, state);
   store.recordTargetedCall(cnpj, item.op, now);
@@ -96,13 +113,17 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
     call.ms = answer.ms;
     result = parseDistResponse(answer.body);
   } catch (err) {
-    if (failureOf(err) === null) throw err;
+    if (failureOf(err) === null) {
+      // not a failed call but a bug or a database error: the query goes back to the queue
+      store.finishTargeted(item.id, { state: 'pending' }, clock.now());
+      throw err;
+    }
     const at = clock.now();
     const retryAt = at + backoffDelay(item.attempts + 1, settings, ctx.random);
     store.recordCall(cnpj, state, { ...call, ms: at - now, error: (err as DfeSyncError).code }, undefined, { id: item.id, result: { state: 'pending', nextAttemptAt: retryAt } });
     observeCall(ctx, cnpj, item.op, null);
     logger.warn({ cnpj, op: item.op, value: item.value, error: (err as DfeSyncError).code, nextAt: new Date(retryAt).toISOString() }, (err as Error).message);
-    return retryAt;
+    return store.nextTargetedAt(cnpj);
   }
 
   const receivedAt = clock.now();
@@ -133,5 +154,6 @@ export async function targetedStep(ctx: SyncContext, company: CompanyConfig): Pr
     const fetched = store.closeGapIfDone(item.gapId, receivedAt);
     if (fetched !== null) logger.warn({ cnpj, gapId: item.gapId, fetched }, `gap closed: ${fetched} document(s) another system took were fetched with consNSU`);
   }
-  return itemResult.state === 'pending' ? itemResult.nextAttemptAt ?? null : receivedAt;
+  // the others may go now even when this one waits for its retry
+  return store.nextTargetedAt(cnpj);
 }

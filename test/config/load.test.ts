@@ -89,7 +89,7 @@ describe('a valid minimal file', () => {
       log: { level: 'info' },
       contacts: [],
       notifications: { silentDays: 10, fullMissingHours: 48, documentsArrived: false },
-      http: { host: '127.0.0.1', port: 9717, tokenFile: null, auth: 'on' },
+      http: { host: '127.0.0.1', port: 9717, tokenFile: null, tokenCredential: null, auth: 'on' },
     } satisfies Config);
   });
 
@@ -368,7 +368,7 @@ http: { listen: "127.0.0.1:0", auth: "off" }
     expect(config.companies[0]!.monthlyLimit).toEqual({ calls: 500, notify: true, suspend: true, reactivateAtPeriodStart: true, periodStartDay: 21 });
     expect(config.companies[0]!.contacts).toEqual([{ name: 'Ana', roles: ['financial'], webhook: { url: 'https://hooks.example/x', secretFile: '/srv/dfe/secret', secretEnv: null }, command: null }]);
     expect(config.contacts).toEqual([{ name: 'Ops', roles: ['technical', 'legal'], webhook: null, command: ['/usr/local/bin/page', '--quiet'] }]);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 0, tokenFile: null, auth: 'off' });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 0, tokenFile: null, tokenCredential: null, auth: 'off' });
   });
 
   it('rejects reactivateAtPeriodStart without suspend, saying why', () => {

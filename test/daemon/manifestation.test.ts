@@ -64,3 +64,28 @@ describe('auto-manifestation (manifest: ciencia) against the simulator', () => {
     expect(h.sim.violations()).toEqual([]);
   });
 });
+
+describe('events and the 656 block', () => {
+  it('no event goes out while the CNPJ is blocked by a 656, and they go after the hour', async () => {
+    const clock = new ManualClock(Date.now());
+    h = new SyncHarness(clock, [{ cnpj: A }]);
+    h.sim.addCompany(A, { documents: 30 });
+    await h.start();
+    await h.daemon.runDue();
+    const key = h.sim.documents(A).find((d) => d.kind === 'resNFe')!.chNFe!;
+    // a targeted query meets a 656 (another system tripped the CNPJ) in the step that also has an event to send
+    h.sim.scriptAnswer(A, { cStat: '656' });
+    h.store.queueTargeted(A, [{ op: 'consChNFe', value: key, reason: 'manual' }]);
+    h.store.queueManifestations(A, [{ chNFe: key, tpEvento: '210200', origin: 'manual' }]);
+    await h.daemon.runDue();
+    const blockedUntil = h.store.getCompany(A)!.blockedUntil!;
+    expect(blockedUntil).toBeGreaterThan(clock.now());
+    expect(h.sim.calls().filter((c) => c.op === 'envEvento')).toEqual([]);
+    await h.runUntil(blockedUntil - 1);
+    expect(h.sim.calls().filter((c) => c.op === 'envEvento')).toEqual([]);
+    await h.runUntil(blockedUntil + 60_000);
+    expect(h.sim.calls().filter((c) => c.op === 'envEvento')).toHaveLength(1);
+    expect(h.store.listManifestations(A, key)).toMatchObject([{ state: 'done' }]);
+    expect(h.sim.violations()).toEqual([]);
+  });
+});

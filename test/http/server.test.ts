@@ -188,6 +188,33 @@ describe('status server with auth on (the token made in stateDir)', () => {
   });
 });
 
+describe('status server with the token as a systemd credential', () => {
+  it('reads $CREDENTIALS_DIRECTORY/NAME, and refuses to start without that directory', async () => {
+    const fx = buildFixture({ listen: '127.0.0.1:0' });
+    const config = { ...fx.config, http: { ...fx.config.http, tokenCredential: 'http-token' } };
+    const saved = process.env.CREDENTIALS_DIRECTORY;
+    try {
+      delete process.env.CREDENTIALS_DIRECTORY;
+      await expect(startHttpServer({ config: () => config, clock: fx.clock, logger: memoryLogger().logger, metrics: new Metrics() }))
+        .rejects.toMatchObject({ code: 'HTTP_TOKEN_UNREADABLE', message: expect.stringContaining('CREDENTIALS_DIRECTORY') });
+      mkdirSync(join(fx.dir, 'creds'));
+      writeFileSync(join(fx.dir, 'creds', 'http-token'), 'from-a-credential\n', { mode: 0o600 });
+      process.env.CREDENTIALS_DIRECTORY = join(fx.dir, 'creds');
+      const server = await startHttpServer({ config: () => config, clock: fx.clock, logger: memoryLogger().logger, metrics: new Metrics() });
+      try {
+        expect((await get(`${server.url}api/status`, { token: 'from-a-credential' })).status).toBe(200);
+        expect((await get(`${server.url}api/status`)).status).toBe(401);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CREDENTIALS_DIRECTORY;
+      else process.env.CREDENTIALS_DIRECTORY = saved;
+      fx.cleanup();
+    }
+  });
+});
+
 describe('status server with a token file', () => {
   it('reads the token from http.tokenFile, without its trailing newline, and makes no other', async () => {
     const fx = buildFixture({ listen: '127.0.0.1:0', tokenFile: 'secrets/token' });

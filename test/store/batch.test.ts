@@ -99,10 +99,16 @@ describe('commitDistBatch', () => {
     });
     expect(second.inserted.map((r) => r.index)).toEqual([1, 2, 3]);
     expect(second.duplicates).toBe(2);
-    // A document with an NSU and the same key is another row: NSU identity comes first.
-    db.store.commitDistBatch(A, { docs: [doc(1, { chNFe: key })], state: state(1, 1), call: distCall(1, 0, 1) });
-    expect(db.store.countDocuments(A)).toBe(5);
-    expect(db.store.getCompany(A)!.documents).toBe(5);
+    // The same document coming later with an NSU (distNSU) is not stored twice: the row
+    // stored by key gets its NSU, so the NSU sequence has no hole either.
+    const later = db.store.commitDistBatch(A, { docs: [doc(1, { chNFe: key })], state: state(1, 1), call: distCall(1, 0, 1) });
+    expect(later.inserted).toEqual([]);
+    expect(db.store.countDocuments(A)).toBe(4);
+    expect(db.store.getCompany(A)!.documents).toBe(4);
+    expect([...db.store.iterateDocuments({ cnpj: A })].filter((d) => d.kind === 'resNFe').map((d) => d.NSU)).toEqual([nsu(1)]);
+    // and the other way round: a document already stored with its NSU is not stored again by key
+    const byKey = db.store.commitDistBatch(A, { docs: [doc(null, { chNFe: key })], state: state(1, 1), call });
+    expect(byKey.inserted).toEqual([]);
   });
 
   it('keeps an undecodable document raw and flagged', () => {

@@ -34,6 +34,19 @@ const INSERT_DOCUMENT = `
     @gzip, @decodeError, @receivedAt, @sourceOp)
   ON CONFLICT DO NOTHING`;
 
+/** A stored document that is this one: same kind and key (and event type and sequence), stored by key or with the same NSU. */
+const SAME_DOCUMENT = `
+  SELECT id, NSU FROM documents
+  WHERE cnpj = @cnpj AND kind = @kind AND chNFe = @chNFe
+    AND coalesce(tpEvento, '') = @tpEvento AND coalesce(nSeqEvento, '') = @nSeqEvento
+    AND (NSU IS NULL OR @NSU IS NULL OR NSU = @NSU)
+  LIMIT 1`;
+const GIVE_NSU = 'UPDATE documents SET NSU = ? WHERE id = ?';
+
+function sameParams(cnpj: string, doc: DistDocument): Record<string, unknown> {
+  return { cnpj, kind: doc.kind, chNFe: doc.chNFe, tpEvento: doc.meta.tpEvento ?? '', nSeqEvento: doc.meta.nSeqEvento ?? '', NSU: doc.NSU };
+}
+
 const INSERT_GAP = `
   INSERT INTO gaps (cnpj, from_NSU, to_NSU, found_at, note) VALUES (?, ?, ?, ?, ?)`;
 
@@ -133,6 +146,15 @@ export function commitDistBatch<S extends RuleStateColumns>(
       const now = ctx.clock.now();
       const inserted: StoredDocumentRef[] = [];
       batch.docs.forEach((doc, index) => {
+        // The same document may come by key (consChNFe, no NSU) and by NSU (distNSU, consNSU),
+        // in either order: it is stored once, and gets its NSU when it comes with one.
+        if (doc.chNFe !== null) {
+          const same = ctx.stmt(SAME_DOCUMENT).get(sameParams(cnpj, doc)) as { id: number; NSU: string | null } | undefined;
+          if (same !== undefined) {
+            if (same.NSU === null && doc.NSU !== null) ctx.stmt(GIVE_NSU).run(doc.NSU, same.id);
+            return;
+          }
+        }
         const result = ctx.stmt(INSERT_DOCUMENT).run(documentParams(cnpj, doc, now, batch.call.op));
         if (result.changes === 1) {
           inserted.push({ id: Number(result.lastInsertRowid), index, NSU: doc.NSU, kind: doc.kind, chNFe: doc.chNFe });

@@ -10,6 +10,22 @@ const OPEN_ITEMS = `SELECT count(*) AS n FROM targeted_queue WHERE gap_id = ? AN
 const FETCHED = `SELECT count(*) AS n FROM targeted_queue WHERE gap_id = ? AND state = 'done'`;
 const CLOSE = 'UPDATE gaps SET closed_at = ?, note = ? WHERE id = ? AND closed_at IS NULL';
 
+const LINK = `
+  UPDATE targeted_queue SET gap_id = ?
+  WHERE cnpj = ? AND op = 'consNSU' AND value BETWEEN ? AND ? AND state IN ('pending', 'sending') AND gap_id IS NULL`;
+const COUNT_LINKED = `SELECT count(*) AS n FROM targeted_queue WHERE gap_id = ? AND state IN ('pending', 'sending')`;
+
+/**
+ * Counts the consNSU already waiting for NSUs of the gap (queued by hand, say) as the
+ * gap's own; returns how many of the gap's queries wait now.
+ */
+export function linkGapQueries(ctx: StoreContext, gapId: number, cnpj: string, fromNSU: string, toNSU: string): number {
+  return ctx.db.transaction(() => {
+    ctx.stmt(LINK).run(gapId, cnpj, fromNSU, toNSU);
+    return (ctx.stmt(COUNT_LINKED).get(gapId) as { n: number }).n;
+  }).immediate();
+}
+
 /** Open gaps none of whose NSUs were queued yet. */
 export function gapsToQueue(ctx: StoreContext, cnpj: string): Gap[] {
   return (ctx.stmt(UNQUEUED).all(cnpj) as GapRow[]).map(gapFromRow);
