@@ -7,7 +7,7 @@ import { Daemon } from '../daemon/daemon.js';
 import { LeaseKeeper } from '../daemon/leases.js';
 import { openRuntime } from '../daemon/runtime.js';
 import { createLogger } from '../log/logger.js';
-import { formatLocalTime } from '../rules/zone.js';
+import { formatLocalTime } from '../time/zone.js';
 import { cnpjCheckDigits } from '../sefaz/identifiers.js';
 import { SefazSimulator } from '../sim/index.js';
 import { formatStatusTable, statusOf } from '../status/index.js';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CompanyConfig, Config } from '../config/index.js';
 import { formatInstant } from '../rules/describe.js';
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import type { CompanyStatus, StatusReport } from '../status/index.js';
 import { html, raw, type Html } from './html.js';
 

@@ -4,7 +4,7 @@
  * the configured time zone. Pure.
  */
 import { DfeSyncError } from '../errors.js';
-import { localParts, zoneOffset } from '../rules/zone.js';
+import { localParts, zoneOffset } from '../time/zone.js';
 
 /** The schema's default: periods run from the 21st to the 20th. */
 export const DEFAULT_PERIOD_START_DAY = 21;

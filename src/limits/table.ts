@@ -1,5 +1,5 @@
 /** `dfe-sync limits` as people read it: one aligned row per company, local times, suspensions explained below. */
-import { formatLocalTime, localParts } from '../rules/zone.js';
+import { formatLocalTime, localParts } from '../time/zone.js';
 import { TABLE_WIDTH, wrap } from '../status/table.js';
 import type { CompanyLimitView, LimitsReport } from './report.js';
 import { localDateTime, reactivateCommand } from './words.js';

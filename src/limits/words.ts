@@ -1,6 +1,6 @@
 /** The sentences operators read about limits: in notifications, logs, status and the CLI. Pure. */
 import type { CompanyConfig, MonthlyLimitConfig } from '../config/index.js';
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import type { Suspension } from '../store/index.js';
 import type { BillingPeriod } from './period.js';
 

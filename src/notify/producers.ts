@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { CompanyConfig, Config, Role } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import type { CompanyRecord, LastCall, PendingSummary, Store } from '../store/index.js';
 import type { Notify } from './notify.js';
 

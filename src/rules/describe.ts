@@ -1,6 +1,6 @@
 /** Decisions in words, for `status` and the logs. Times are local to the company's zone. */
 import type { DistCallReason, DistDecision, TargetedDecision } from './engine.js';
-import { formatLocalDate, formatLocalTime } from './zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 
 export interface DescribeOptions {
   now: number;

@@ -7,7 +7,7 @@
  * repeated hour is crossed twice.
  */
 import { RuleInputError } from './errors.js';
-import { zoneOffset } from './zone.js';
+import { zoneOffset } from '../time/zone.js';
 
 export interface WindowRange {
   /** minutes since local midnight, 0..1439 */

@@ -1,9 +1,9 @@
 import { describeCStat } from './catalog.js';
 import { soapBody } from './envelope.js';
-import { ResponseParseError, SoapFaultError } from './errors.js';
+import { ResponseParseError } from './errors.js';
 import { child, childText, isNode } from './node.js';
-import { soapFaultOf } from './response.js';
-import { parseXml, type XmlNode } from './xml.js';
+import { parseAnswer } from './response.js';
+import type { XmlNode } from './xml.js';
 
 /** What became of one event, and so what the client does next (see isFinal). */
 export type EventOutcome =
@@ -98,18 +98,7 @@ const CSTAT = /^[0-9]{3}$/;
  * understood (the caller treats that as no answer: nothing is final).
  */
 export function parseEventResponse(body: string | Buffer, sent?: readonly SentEvent[]): EventBatchResult {
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
-  let doc: XmlNode;
-  try {
-    doc = parseXml(text);
-  } catch (err) {
-    throw new ResponseParseError(
-      `the event answer is not well-formed XML (${text.length} characters): ${(err as Error).message}`,
-      err,
-    );
-  }
-  const fault = soapFaultOf(doc);
-  if (fault !== null) throw new SoapFaultError(fault.code, fault.reason);
+  const doc = parseAnswer(body, 'event');
 
   const ret = findRetEnvEvento(doc);
   if (ret === undefined) {

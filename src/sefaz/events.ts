@@ -5,6 +5,7 @@
  * malformed one must never leave the process.
  */
 import type { TpAmb } from './endpoints.js';
+import { localParts, zoneOffset } from '../time/zone.js';
 import { BadRequestError } from './errors.js';
 import { cnpjProblem, isValidAccessKey, isValidCpf } from './identifiers.js';
 import { NFE_NAMESPACE } from './request.js';
@@ -200,31 +201,6 @@ function xJustElement(event: EventInput, type: EventType, where: string): string
   return `<xJust>${escapeXml(xJust)}</xJust>`;
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = offsetFormatters.get(timeZone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        timeZoneName: 'longOffset',
-      });
-    } catch (err) {
-      throw new BadRequestError(`"${timeZone}" is not a time zone this system knows (e.g. America/Sao_Paulo): ${(err as Error).message}`);
-    }
-    offsetFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /**
  * dhEvento for an instant as the company's clock reads it: `YYYY-MM-DDThh:mm:ss-03:00`,
  * with the zone's UTC offset at that instant (Intl's "GMT-03:00"). SEFAZ's
@@ -232,14 +208,20 @@ function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
  */
 export function formatDhEvento(at: number, timeZone: string): string {
   if (!Number.isFinite(at)) throw new BadRequestError(`dhEvento: ${String(at)} is not an instant`);
-  const parts: Record<string, string> = {};
-  for (const p of offsetFormatter(timeZone).formatToParts(at)) parts[p.type] = p.value;
-  const offset = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(parts['timeZoneName'] ?? '');
-  if (offset === null || (offset[3] !== undefined && offset[3] !== '00')) {
-    throw new BadRequestError(`dhEvento: ${timeZone}'s UTC offset (${parts['timeZoneName'] ?? 'unknown'}) is not a whole hour, which SEFAZ refuses`);
+  let p;
+  let offsetMinutes;
+  try {
+    p = localParts(at, timeZone);
+    offsetMinutes = Math.round(zoneOffset(at, timeZone) / 60_000);
+  } catch (err) {
+    throw new BadRequestError(`"${timeZone}" is not a time zone this system knows (e.g. America/Sao_Paulo): ${(err as Error).message}`);
   }
-  const tz = offset[1] === undefined ? '+00:00' : `${offset[1]}${offset[2]}:00`;
-  const text = `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:${parts['minute']}:${parts['second']}${tz}`;
+  if (offsetMinutes % 60 !== 0) {
+    throw new BadRequestError(`dhEvento: ${timeZone}'s UTC offset (${offsetMinutes} min) is not a whole hour, which SEFAZ refuses`);
+  }
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const tz = `${offsetMinutes < 0 ? '-' : '+'}${two(Math.abs(offsetMinutes) / 60)}:00`;
+  const text = `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${tz}`;
   if (!DATE_TIME_UTC.test(text)) {
     throw new BadRequestError(`dhEvento: ${text} is outside what SEFAZ accepts (years 2000–2099, offsets -11:00 to +12:00)`);
   }

@@ -10,6 +10,23 @@ import type { DistDocument, DistResult } from './types.js';
 const CSTAT = /^[0-9]{3}$/;
 
 /**
+ * A SEFAZ answer as parsed XML: a SOAP Fault throws SoapFaultError, text that is not XML
+ * throws ResponseParseError (`what` names the service in the message).
+ */
+export function parseAnswer(body: string | Buffer, what: string): XmlNode {
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+  let doc: XmlNode;
+  try {
+    doc = parseXml(text);
+  } catch (err) {
+    throw new ResponseParseError(`the ${what} answer is not well-formed XML (${text.length} characters): ${(err as Error).message}`, err);
+  }
+  const fault = soapFaultOf(doc);
+  if (fault !== null) throw new SoapFaultError(fault.code, fault.reason);
+  return doc;
+}
+
+/**
  * Reads a NFeDistribuicaoDFe answer: a SOAP 1.2 or 1.1 envelope
  * (nfeDistDFeInteresseResponse/nfeDistDFeInteresseResult/retDistDFeInt) or a bare
  * retDistDFeInt.
@@ -19,18 +36,7 @@ const CSTAT = /^[0-9]{3}$/;
  * back with decodeError set and its raw bytes kept (DESIGN.md invariant 4).
  */
 export function parseDistResponse(body: string | Buffer): DistResult {
-  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
-  let doc: XmlNode;
-  try {
-    doc = parseXml(text);
-  } catch (err) {
-    throw new ResponseParseError(
-      `the distribution answer is not well-formed XML (${text.length} characters): ${(err as Error).message}`,
-      err,
-    );
-  }
-  const fault = soapFaultOf(doc);
-  if (fault !== null) throw new SoapFaultError(fault.code, fault.reason);
+  const doc = parseAnswer(body, 'distribution');
 
   const ret = findRetDistDFeInt(doc);
   if (ret === undefined) {

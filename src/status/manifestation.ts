@@ -2,7 +2,7 @@
  * A recipient's event as people read it: its name with the accents SEFAZ's schema leaves
  * out, and what became of it in one phrase. Pure; `manifest` and `pending` both say it.
  */
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import { EVENT_TYPES, type EventCode } from '../sefaz/events.js';
 import type { Manifestation } from '../store/index.js';
 import type { When } from './problems.js';

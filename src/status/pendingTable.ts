@@ -2,7 +2,7 @@
  * `dfe-sync pending` as people read it: the keys grouped by company, one aligned row
  * each within 120 columns, and the reason in a sentence under its row.
  */
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import { situationWords, type PendingKey, type PendingReport, type PendingSituation } from './pending.js';
 import { TABLE_WIDTH, wrap } from './table.js';
 

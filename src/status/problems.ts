@@ -4,7 +4,7 @@
  */
 import type { CompanyConfig } from '../config/index.js';
 import type { CompanyState } from '../rules/state.js';
-import { formatLocalDate, formatLocalTime } from '../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import { cnpjBase } from '../sefaz/identifiers.js';
 import type { CompanyRecord, Gap, Lease } from '../store/index.js';
 

@@ -2,7 +2,7 @@
  * The status report as people read it: one aligned row per company within 120 columns,
  * times local to the config's time zone, and the problems in sentences under the table.
  */
-import { formatLocalDate, localParts } from '../rules/zone.js';
+import { formatLocalDate, localParts } from '../time/zone.js';
 import type { CompanyStatus, NextReason, StatusReport } from './report.js';
 
 export const TABLE_WIDTH = 120;

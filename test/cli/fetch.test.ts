@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/clock.js';
 import { parseWindow } from '../../src/config/index.js';
 import { DEFAULT_RULE_SETTINGS, initialCompanyState, type CompanyState } from '../../src/rules/state.js';
 import { stopForCStat } from '../../src/rules/stops.js';
-import { formatLocalTime } from '../../src/rules/zone.js';
+import { formatLocalTime } from '../../src/time/zone.js';
 import { stateDbPath } from '../../src/store/index.js';
 import { HOUR, NOW, accessKey, addCompanies, cnpj, nsu, openTestStore, outcome, tempDir, writeConfig } from '../status/support.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { periodOf } from '../../src/limits/period.js';
-import { localParts } from '../../src/rules/zone.js';
+import { localParts } from '../../src/time/zone.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 import { SyncHarness } from '../support/syncHarness.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PERIOD_START_DAY, PeriodStartDayError, periodOf } from '../../src/limits/period.js';
-import { formatLocalDate, localParts, zoneOffset } from '../../src/rules/zone.js';
+import { formatLocalDate, localParts, zoneOffset } from '../../src/time/zone.js';
 
 const SP = 'America/Sao_Paulo';
 const H = 3_600_000;

@@ -9,7 +9,7 @@ import type { CompanyConfig, Config } from '../../config/index.js';
 import { decideTargeted, recordTargetedCall } from '../../rules/engine.js';
 import { HOUR_MS, type CompanyState, type RuleSettings } from '../../rules/state.js';
 import { windowStatus } from '../../rules/window.js';
-import { formatLocalDate, formatLocalTime } from '../../rules/zone.js';
+import { formatLocalDate, formatLocalTime } from '../../time/zone.js';
 import { formatNSU, isNSU } from '../../sefaz/identifiers.js';
 import { ruleSettingsOf } from '../../sync/context.js';
 import type { TargetedInput } from '../../store/index.js';
