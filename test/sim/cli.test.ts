@@ -57,6 +57,12 @@ describe('dfe-sync sim options', () => {
     });
   });
 
+  it('take the delay before a manifested NF-e is released, in seconds', async () => {
+    const o = await parse(['--tls-dir', 'd', '--cnpj', A, '--full-document-delay', '5']);
+    expect(o.fullDocumentDelayMs).toBe(5000);
+    expect(await usageError(['--tls-dir', 'd', '--full-document-delay', 'soon'])).toMatch(/full-document-delay/);
+  });
+
   it('refuse what cannot work, saying why', async () => {
     expect(await usageError(['--tls-dir', 'd', '--documents', '3', '--cnpj', A])).toMatch(/--documents 3 must follow the --cnpj/);
     expect(await usageError(['--tls-dir', 'd', '--cnpj', A, '--documents', '3', '--documents', '4'])).toMatch(/already has --documents 3/);

@@ -20,6 +20,7 @@ interface ParsedOptions {
   environment: SimCommandOptions['environment'];
   seed: number;
   clockScale: number;
+  fullDocumentDelay?: number;
 }
 
 /** Wraps our validators so that commander reports their message as an invalid argument (exit 2). */
@@ -48,6 +49,7 @@ export function buildSimCommand(run: (o: SimCommandOptions) => Promise<void> = r
     .option('--documents <n>', 'documents of mixed kinds at NSU 1..N for the --cnpj before it', arg((v) => companies.documents(v)))
     .option('--seed <n>', 'seed of the generated documents', arg((v) => wholeNumber('--seed', v, 0, 2 ** 32 - 1)), 1)
     .option('--clock-scale <n>', "simulated seconds per real second for SEFAZ's rules (1: real time)", arg(clockScale), 1)
+    .option('--full-document-delay <seconds>', 'simulated seconds from a registered Ciência/Confirmação to its full NF-e as a new NSU (default 600)', arg((v) => wholeNumber('--full-document-delay', v, 0, 86_400 * 30)))
     .action(async (o: ParsedOptions) => {
       await run({
         tlsDir: o.tlsDir,
@@ -56,6 +58,7 @@ export function buildSimCommand(run: (o: SimCommandOptions) => Promise<void> = r
         companies: companies.companies,
         seed: o.seed,
         clockScale: o.clockScale,
+        ...(o.fullDocumentDelay === undefined ? {} : { fullDocumentDelayMs: o.fullDocumentDelay * 1000 }),
       });
     });
 }
