@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { CertificateError } from '../../src/cert/errors.js';
+import { thrown } from '../helpers/thrown.js';
 
 /** A fresh directory removed after the file's tests. */
 export function tempDir(): string {
@@ -15,12 +16,4 @@ export function tempDir(): string {
 export const hasOpenssl = (): boolean => spawnSync('openssl', ['version']).status === 0;
 
 /** The CertificateError `fn` throws (fails the test if it throws nothing or something else). */
-export function certificateErrorOf(fn: () => unknown): CertificateError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CertificateError) return e;
-    throw e;
-  }
-  throw new Error('expected a CertificateError, nothing was thrown');
-}
+export const certificateErrorOf = (fn: () => unknown): CertificateError => thrown(CertificateError, fn);

@@ -15,6 +15,7 @@ import { buildAccessKey } from '../../src/sefaz/identifiers.js';
 import { parseXml } from '../../src/sefaz/xml.js';
 import { available, hasReference, referencePath } from '../helpers/reference.js';
 import { tempDir } from './helpers.js';
+import { thrown } from '../helpers/thrown.js';
 
 const CNPJ = '58716523000119';
 const CPF = '11144477735';
@@ -41,15 +42,7 @@ const BATCH = buildEnvEvento({
   ],
 });
 
-function signingError(fn: () => unknown): SigningError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SigningError) return err;
-    throw err;
-  }
-  throw new Error('expected a SigningError');
-}
+const signingError = (fn: () => unknown): SigningError => thrown(SigningError, fn);
 
 type Node = Record<string, unknown>;
 const node = (v: unknown): Node => v as Node;

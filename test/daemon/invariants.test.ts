@@ -4,27 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { LeaseKeeper } from '../../src/daemon/leases.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
-import { SyncHarness } from '../support/syncHarness.js';
+import { SyncHarness, stopAfterEach } from '../support/syncHarness.js';
 
 const HOUR = 3_600_000;
 const MARGIN = 120_000;
 const A = '112223330001' + cnpjCheckDigits('112223330001');
 
-let h: SyncHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const track = stopAfterEach();
 
 describe('1. the cursor moves only in the transaction that stores the batch', () => {
   it('a batch whose commit fails leaves cursor and documents as they were, and is fetched again', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 80 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 80 }]));
     await h.start();
     const store = h.store;
     const commit = store.commitDistBatch.bind(store);
@@ -50,7 +46,7 @@ describe('1. the cursor moves only in the transaction that stores the batch', ()
 describe('2. every wait and block is persisted and honoured after a restart', () => {
   it('a 656 block counted from our clock after the answer, plus the margin, survives a restart', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 10 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 10 }]));
     h.sim.scriptAnswer(A, { cStat: '656' });
     await h.start();
     await h.daemon.runDue();
@@ -73,7 +69,7 @@ describe('2. every wait and block is persisted and honoured after a restart', ()
 describe('3. at most one process works a CNPJ', () => {
   it('a second daemon on the same state refuses the CNPJ the first holds, and says who holds it', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 10 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 10 }]));
     await h.start();
     const second = new Daemon(h.runtime.ctx, {
       maxInFlight: 4,
@@ -93,7 +89,7 @@ describe('3. at most one process works a CNPJ', () => {
 describe('4. an answer that cannot be parsed does not move the cursor', () => {
   it('a malformed body is an answer lost after sending: cursor kept, then the same ultNSU retried', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 200 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 200 }]));
     h.sim.injectFault({ cnpj: A, fault: { kind: 'malformed' } });
     await h.start();
     await h.daemon.runDue();
@@ -112,7 +108,7 @@ describe('4. an answer that cannot be parsed does not move the cursor', () => {
 describe('5. secrets never reach a log line or an error message', () => {
   it('neither the pfx password nor key material appears in any log line, a wrong password included', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 60 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 60 }]));
     await h.start();
     await h.daemon.runDue();
     const password = readFileSync(join(h.tlsDir, `${A}.pass`), 'utf8');

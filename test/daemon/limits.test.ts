@@ -1,26 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { periodOf } from '../../src/limits/period.js';
 import { localParts } from '../../src/time/zone.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
-import { SyncHarness } from '../support/syncHarness.js';
+import { SyncHarness, stopAfterEach } from '../support/syncHarness.js';
 
 const A = '112223330001' + cnpjCheckDigits('112223330001');
 const TZ = 'America/Sao_Paulo';
 const HOUR = 3_600_000;
 
-let h: SyncHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const track = stopAfterEach();
 
 describe('monthly limit through the daemon, across a period boundary', () => {
   it('suspends capture when the limit is reached and reactivates on its own when the next period starts', async () => {
     const clock = new ManualClock(Date.now());
     // a period that starts tomorrow (local), so the boundary is within the test's reach
     const day = Math.min(28, Math.max(1, localParts(clock.now() + 24 * HOUR, TZ).day));
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 600, monthlyLimit: `{ calls: 5, suspend: true, reactivateAtPeriodStart: true, periodStartDay: ${day} }` }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 600, monthlyLimit: `{ calls: 5, suspend: true, reactivateAtPeriodStart: true, periodStartDay: ${day} }` }]));
     await h.start();
     const boundary = periodOf(clock.now(), day, TZ).endsAt;
 

@@ -1,21 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
-import { SyncHarness } from '../support/syncHarness.js';
+import { SyncHarness, stopAfterEach } from '../support/syncHarness.js';
 
 const HOUR = 3_600_000;
 const A = '112223330001' + cnpjCheckDigits('112223330001');
 
-let h: SyncHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const track = stopAfterEach();
 
 describe('auto-manifestation (manifest: ciencia) against the simulator', () => {
   it('200 summaries end as 200 full NF-e, each key manifested exactly once', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, manifest: 'ciencia' }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, manifest: 'ciencia' }]));
     h.sim.addCompany(A, { documents: 200, summariesOnly: true, spreadDays: 5 });
     await h.start();
     await h.runUntil(clock.now() + 3 * HOUR);
@@ -40,7 +36,7 @@ describe('auto-manifestation (manifest: ciencia) against the simulator', () => {
 
   it('a cancelled NF-e is not manifested, and a rejected event is never sent again on its own', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, manifest: 'ciencia' }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, manifest: 'ciencia' }]));
     h.sim.addCompany(A, { documents: 0 });
     const cancelled = h.sim.addNFe(A, { cSitNFe: '3' });
     const authorized = h.sim.addNFe(A, { cSitNFe: '1' });
@@ -68,7 +64,7 @@ describe('auto-manifestation (manifest: ciencia) against the simulator', () => {
 describe('events and the 656 block', () => {
   it('no event goes out while the CNPJ is blocked by a 656, and they go after the hour', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A }]));
     h.sim.addCompany(A, { documents: 30 });
     await h.start();
     await h.daemon.runDue();

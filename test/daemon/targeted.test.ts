@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
-import { SyncHarness } from '../support/syncHarness.js';
+import { SyncHarness, stopAfterEach } from '../support/syncHarness.js';
 
 const HOUR = 3_600_000;
 const MARGIN = 120_000;
 const A = '112223330001' + cnpjCheckDigits('112223330001');
 
-let h: SyncHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const track = stopAfterEach();
 
 /** The first `n` distinct NF-e keys the simulator holds for a company. */
 function keysOf(h: SyncHarness, cnpj: string, n: number): string[] {
@@ -31,7 +27,7 @@ function busiestWindow(times: number[], span: number): number {
 describe('targeted queries (consChNFe / consNSU) against the simulator', () => {
   it('60 keys queued for consChNFe go out 19 per rolling hour and finish in about 4 simulated hours, zero 656', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 150 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 150 }]));
     await h.start();
     await h.daemon.runDue(); // the distNSU drain
     const keys = keysOf(h, A, 60);
@@ -54,7 +50,7 @@ describe('targeted queries (consChNFe / consNSU) against the simulator', () => {
 
   it('a 656 planted mid-queue pauses the whole queue for the hour, across a restart', async () => {
     const clock = new ManualClock(Date.now());
-    h = new SyncHarness(clock, [{ cnpj: A, documents: 100, targetedPerHour: 5 }]);
+    const h = track(new SyncHarness(clock, [{ cnpj: A, documents: 100, targetedPerHour: 5 }]));
     await h.start();
     await h.daemon.runDue();
     h.store.queueTargeted(A, keysOf(h, A, 20).map((k) => ({ op: 'consChNFe' as const, value: k, reason: 'manual' as const })));

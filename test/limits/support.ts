@@ -1,8 +1,5 @@
 /** A config with monthly limits, a state database in a temp dir and a recording Notify, for the limit tests. */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { stringify } from 'yaml';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { LimitContext } from '../../src/limits/gate.js';
@@ -10,7 +7,7 @@ import { createLogger } from '../../src/log/logger.js';
 import type { NotificationEvent } from '../../src/notify/notify.js';
 import type { CompanyState } from '../../src/rules/state.js';
 import type { Store } from '../../src/store/index.js';
-import { addCompanies, openTestStore } from '../status/support.js';
+import { addCompanies, openTestStore, writeConfig } from '../status/support.js';
 
 export interface LimitCompany {
   cnpj: string;
@@ -20,22 +17,14 @@ export interface LimitCompany {
 
 /** config.yaml in `dir` (stateDir `state`, São Paulo time); each company with a financial contact. */
 export function writeLimitConfig(dir: string, companies: LimitCompany[]): string {
-  const file = join(dir, 'config.yaml');
-  const doc = {
-    environment: 'homologation',
-    stateDir: 'state',
-    timezone: 'America/Sao_Paulo',
-    companies: companies.map((c) => ({
-      cnpj: c.cnpj,
-      name: c.name ?? `Empresa ${c.cnpj.slice(0, 4)}`,
-      uf: 'SP',
-      certificate: { pfx: `${c.cnpj}.pfx`, passwordFile: `${c.cnpj}.pass` },
+  return writeConfig(dir, companies.map((c) => ({
+    cnpj: c.cnpj,
+    ...(c.name === undefined ? {} : { name: c.name }),
+    more: {
       contacts: [{ name: 'finance', roles: ['financial'], command: ['true'] }],
       ...(c.monthlyLimit === undefined ? {} : { monthlyLimit: c.monthlyLimit }),
-    })),
-  };
-  writeFileSync(file, stringify(doc));
-  return file;
+    },
+  })));
 }
 
 export interface LimitHarness {

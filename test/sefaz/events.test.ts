@@ -5,7 +5,6 @@ import { validateXML } from 'xmllint-wasm';
 import { decodePfx } from '../../src/cert/pkcs12.js';
 import { signEnvEvento } from '../../src/cert/sign.js';
 import { makeClientPfx, makeTestCA } from '../../src/cert/testMaterial.js';
-import { BadRequestError } from '../../src/sefaz/errors.js';
 import {
   AN_ORGAO, buildEnvEvento, EVENT_TYPES, EVENT_VERSION, eventCodeOf, eventId, formatDhEvento,
   MAX_EVENTS_PER_BATCH, newIdLote, type EventCode, type EventInput,
@@ -14,6 +13,10 @@ import { buildAccessKey, cnpjCheckDigits, isValidCnpj, isValidCpf } from '../../
 import { NFE_NAMESPACE } from '../../src/sefaz/request.js';
 import { parseXml } from '../../src/sefaz/xml.js';
 import { hasReference, referencePath } from '../helpers/reference.js';
+import { BadRequestError } from '../../src/sefaz/errors.js';
+import { thrown } from '../helpers/thrown.js';
+
+const badRequest = (fn: () => unknown): BadRequestError => thrown(BadRequestError, fn);
 
 const CNPJ = '58716523000119';
 const CPF = '11144477735';
@@ -25,16 +28,6 @@ const JUST = 'Mercadoria devolvida ao transportador';
 
 function ev(over: Partial<EventInput> = {}): EventInput {
   return { tpAmb: '1', author: { CNPJ }, chNFe: KEY, tpEvento: '210210', dhEvento: DH, ...over };
-}
-
-function badRequest(fn: () => unknown): BadRequestError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof BadRequestError) return err;
-    throw err;
-  }
-  throw new Error('expected a BadRequestError');
 }
 
 describe('EVENT_TYPES', () => {

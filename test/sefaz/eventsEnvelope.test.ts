@@ -4,13 +4,16 @@ import { decodePfx } from '../../src/cert/pkcs12.js';
 import { signEnvEvento } from '../../src/cert/sign.js';
 import { makeClientPfx, makeTestCA } from '../../src/cert/testMaterial.js';
 import { SOAP_NAMESPACES } from '../../src/sefaz/envelope.js';
-import { BadRequestError } from '../../src/sefaz/errors.js';
 import {
   buildEventEnvelope, EVENT_ACTION, EVENT_ACTION_SPED, EVENT_WSDL_NAMESPACE,
 } from '../../src/sefaz/eventEnvelope.js';
 import { buildEnvEvento } from '../../src/sefaz/events.js';
 import { parseXml } from '../../src/sefaz/xml.js';
 import { hasReference, referencePath } from '../helpers/reference.js';
+import { BadRequestError } from '../../src/sefaz/errors.js';
+import { thrown } from '../helpers/thrown.js';
+
+const badRequest = (fn: () => unknown): BadRequestError => thrown(BadRequestError, fn);
 
 const CNPJ = '58716523000119';
 const KEY = '41241275104406000547550010001618511133300785';
@@ -19,16 +22,6 @@ const unsigned = buildEnvEvento({
   events: [{ tpAmb: '2', author: { CNPJ }, chNFe: KEY, tpEvento: '210210', dhEvento: '2026-03-02T09:15:00-03:00' }],
 });
 const signed = signEnvEvento(unsigned, decodePfx(makeClientPfx(makeTestCA(), { cnpj: CNPJ, password: 'p' }), 'p', 'envelope-test.pfx'));
-
-function badRequest(fn: () => unknown): BadRequestError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof BadRequestError) return err;
-    throw err;
-  }
-  throw new Error('expected a BadRequestError');
-}
 
 describe('buildEventEnvelope', () => {
   it('wraps the signed envEvento, unchanged, in a bare SOAP 1.2 nfeDadosMsg with the recommended action', () => {

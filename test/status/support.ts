@@ -39,6 +39,8 @@ export interface CompanyEntry {
   passwordFile?: string;
   manifest?: 'ciencia' | 'off';
   targetedPerHour?: number;
+  /** any other company keys (contacts, monthlyLimit…), as written */
+  more?: Record<string, unknown>;
 }
 
 /** Writes config.yaml in `dir` (stateDir `state` unless given) and returns its path. */
@@ -57,6 +59,7 @@ export function writeConfig(dir: string, companies: CompanyEntry[], extra: Recor
       ...(c.enabled === undefined ? {} : { enabled: c.enabled }),
       ...(c.manifest === undefined ? {} : { manifest: c.manifest }),
       ...(c.targetedPerHour === undefined ? {} : { targetedPerHour: c.targetedPerHour }),
+      ...c.more,
     })),
     ...extra,
   };

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,4 +128,19 @@ export class SyncHarness {
     await this.sim.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a suite whose tests each make a harness: returns `track`, and stops every tracked
+ * harness after each test (pass or fail), so no simulator or database outlives its test.
+ */
+export function stopAfterEach(): (h: SyncHarness) => SyncHarness {
+  const live: SyncHarness[] = [];
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((h) => h.stop()));
+  });
+  return (h) => {
+    live.push(h);
+    return h;
+  };
 }

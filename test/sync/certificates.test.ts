@@ -10,6 +10,7 @@ import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 import {
   CertificateCache, CertificateUnusableError, type CertificateEvents, type CertificateRejection,
 } from '../../src/sync/certificates.js';
+import { thrown } from '../helpers/thrown.js';
 
 // The cache's decodes, counted: a rejected file must not be decoded again until it changes.
 vi.mock('../../src/cert/load.js', async (importOriginal) => {
@@ -76,15 +77,7 @@ function recorder() {
   return { rejected, replaced, events };
 }
 
-function unusableOf(fn: () => unknown): CertificateUnusableError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CertificateUnusableError) return err;
-    throw err;
-  }
-  throw new Error('expected a CertificateUnusableError');
-}
+const unusableOf = (fn: () => unknown): CertificateUnusableError => thrown(CertificateUnusableError, fn);
 
 describe('CertificateCache: a .pfx replaced on disk', () => {
   const env = { PFX_PASSWORD: PASSWORD };
