@@ -1,6 +1,6 @@
 /**
  * The national environment's (AN) web services. Distribution is national only; the
- * recipient's events go to the AN too (cOrgao 91). Sources: ../shared/reference/PROTOCOL.md.
+ * recipient's events go to the AN too (cOrgao 91). Sources: schemas/sefaz/PROTOCOL.md.
  */
 export type Environment = 'production' | 'homologation';
 
