@@ -66,11 +66,7 @@ function projectRoot(): string {
 }
 
 function wsdlPath(): string {
-  const root = projectRoot();
-  const candidates = [join(root, 'schemas', 'NFeDistribuicaoDFe.wsdl'), join(root, '..', 'shared', 'reference', 'xsd', 'NFeDistribuicaoDFe_prod.wsdl')];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error(`no WSDL at ${candidates.join(' or ')}`);
-  return found;
+  return join(projectRoot(), 'schemas', 'NFeDistribuicaoDFe.wsdl');
 }
 
 async function timeCalls(calls: number, call: () => Promise<number>): Promise<{ ms: number; bytes: number }> {

@@ -6,12 +6,12 @@ import forge from 'node-forge';
 import { OID_ICP_CNPJ, otherNames } from '../../src/cert/facts.js';
 import { decodePfx } from '../../src/cert/pkcs12.js';
 import { makeClientPfx, makeServerCertificate, makeTestCA, type PemPair } from '../../src/cert/testMaterial.js';
-import { hasReference, referencePath } from '../helpers/reference.js';
+import { samplePath } from '../helpers/reference.js';
 import { certificateErrorOf } from './helpers.js';
 
 /** The base64 certificate of an XML signature, as DER. */
 function signatureCertificate(sample: string): Buffer {
-  const xml = readFileSync(referencePath('samples', sample), 'utf8');
+  const xml = readFileSync(samplePath(sample), 'utf8');
   const b64 = /<X509Certificate>([^<]+)<\/X509Certificate>/.exec(xml)?.[1];
   if (b64 === undefined) throw new Error(`${sample} has no X509Certificate`);
   return Buffer.from(b64.replace(/\s+/g, ''), 'base64');
@@ -52,7 +52,7 @@ describe('readCertificateFacts', () => {
   });
 
   // Real ICP-Brasil e-CNPJ A1 certificates from signed samples; the CNPJs were read with openssl asn1parse.
-  describe.skipIf(!hasReference())('on real ICP-Brasil certificates', () => {
+  describe('on real ICP-Brasil certificates', () => {
     it('reads the CNPJ from the otherName when the CN is just the company name (OCTET STRING value)', () => {
       const facts = readCertificateFacts(signatureCertificate('spednfe_req_evento_manifesta_210210_legacy_envelope.xml'));
       expect(facts.subject).toMatch(/CN=FIMATEC TEXTIL LTDA/);

@@ -13,7 +13,7 @@ import { makeClientPfx, makeTestCA } from '../../src/cert/testMaterial.js';
 import { buildEnvEvento, type EventInput } from '../../src/sefaz/events.js';
 import { buildAccessKey } from '../../src/sefaz/identifiers.js';
 import { parseXml } from '../../src/sefaz/xml.js';
-import { available, hasReference, referencePath } from '../helpers/reference.js';
+import { available, samplePath } from '../helpers/reference.js';
 import { tempDir } from './helpers.js';
 import { thrown } from '../helpers/thrown.js';
 
@@ -100,8 +100,8 @@ describe('signEnvEvento', () => {
     expect(signEnvEvento(BATCH, identity)).toBe(signed);
   });
 
-  it('has the shape of the sped-nfe request, but for the values', { skip: !hasReference() }, () => {
-    const fixture = readFileSync(referencePath('samples', 'spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
+  it('has the shape of the sped-nfe request, but for the values', () => {
+    const fixture = readFileSync(samplePath('spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
     const skeleton = (xml: string) =>
       /<Signature[\s\S]*?<\/Signature>/.exec(xml)![0]
         .replace(/URI="#ID\d+"/, 'URI="#ID"')
@@ -109,8 +109,8 @@ describe('signEnvEvento', () => {
     expect(skeleton(signed)).toBe(skeleton(fixture));
   });
 
-  it("digests the sped-nfe fixture's infEvento to the DigestValue sped-nfe wrote", { skip: !hasReference() }, () => {
-    const fixture = readFileSync(referencePath('samples', 'spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8').trim();
+  it("digests the sped-nfe fixture's infEvento to the DigestValue sped-nfe wrote", () => {
+    const fixture = readFileSync(samplePath('spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8').trim();
     const envEvento = fixture
       .replace(/^<nfeDadosMsg[^>]*>/, '').replace(/<\/nfeDadosMsg>$/, '')
       .replace(/<Signature[\s\S]*?<\/Signature>/, '');
@@ -203,8 +203,8 @@ describe.skipIf(!hasXmlsec())("Debian's xmlsec1 verifies what we sign", () => {
     expect(xmlsec(signed, { n: 1, trusted: strangerCa }).ok).toBe(false);
   });
 
-  it("verifies the sped-nfe fixture's signature (a positive control from another signer)", { skip: !hasReference() }, () => {
-    const fixture = readFileSync(referencePath('samples', 'spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
+  it("verifies the sped-nfe fixture's signature (a positive control from another signer)", () => {
+    const fixture = readFileSync(samplePath('spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
     // its certificate is sped-nfe's self-signed test one: check the mathematics, not the trust
     expect(xmlsec(fixture, { extra: ['--insecure'] }).ok).toBe(true);
     expect(xmlsec(fixture.replace('<tpAmb>2</tpAmb>', '<tpAmb>1</tpAmb>'), { extra: ['--insecure'] }).ok).toBe(false);

@@ -9,7 +9,7 @@ import {
 } from '../../src/sefaz/eventEnvelope.js';
 import { buildEnvEvento } from '../../src/sefaz/events.js';
 import { parseXml } from '../../src/sefaz/xml.js';
-import { hasReference, referencePath } from '../helpers/reference.js';
+import { samplePath } from '../helpers/reference.js';
 import { BadRequestError } from '../../src/sefaz/errors.js';
 import { thrown } from '../helpers/thrown.js';
 
@@ -38,8 +38,8 @@ describe('buildEventEnvelope', () => {
     expect(Object.keys(doc.Envelope.Body)).toEqual(['nfeDadosMsg']);
   });
 
-  it("carries nfeDadosMsg as sped-nfe's request does", { skip: !hasReference() }, () => {
-    const fixture = readFileSync(referencePath('samples', 'spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
+  it("carries nfeDadosMsg as sped-nfe's request does", () => {
+    const fixture = readFileSync(samplePath('spednfe_request_sefazManifesta_210210_nfeDadosMsg.xml'), 'utf8');
     const startTag = (xml: string) => /<nfeDadosMsg[^>]*>/.exec(xml)![0];
     expect(startTag(buildEventEnvelope(signed).body)).toBe(startTag(fixture));
     expect(/<nfeDadosMsg[^>]*><envEvento [^>]*>/.exec(buildEventEnvelope(signed).body)![0]).toBe(/<nfeDadosMsg[^>]*><envEvento [^>]*>/.exec(fixture)![0]);

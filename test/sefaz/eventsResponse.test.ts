@@ -4,7 +4,7 @@ import { ResponseParseError, SoapFaultError } from '../../src/sefaz/errors.js';
 import {
   eventOutcomeOf, isFinal, parseEventResponse, type EventOutcome, type SentEvent,
 } from '../../src/sefaz/eventResponse.js';
-import { hasReference, referencePath } from '../helpers/reference.js';
+import { samplePath } from '../helpers/reference.js';
 
 const KEY = '41241275104406000547550010001618511133300785';
 const KEY2 = '35260305730928000145550010000001421071400478';
@@ -52,8 +52,8 @@ const ciencia = (cStat: string, xMotivo: string, over: Partial<Ret> = {}): Ret =
 });
 
 describe('parseEventResponse', () => {
-  it('reads the nfelib MDe mock (SOAP 1.1, nfeRecepcaoEventoNFResult)', { skip: !hasReference() }, () => {
-    const body = readFileSync(referencePath('samples', 'nfelib_test_mde_client_retEnvEvento_210210_soap11_mock.xml'));
+  it('reads the nfelib MDe mock (SOAP 1.1, nfeRecepcaoEventoNFResult)', () => {
+    const body = readFileSync(samplePath('nfelib_test_mde_client_retEnvEvento_210210_soap11_mock.xml'));
     const result = parseEventResponse(body);
     expect(result).toEqual({
       tpAmb: '1',

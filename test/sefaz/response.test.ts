@@ -4,7 +4,7 @@ import { encodeDocZip } from '../../src/sefaz/docZip.js';
 import { ResponseParseError, SoapFaultError } from '../../src/sefaz/errors.js';
 import { parseDistResponse, parseSoapFault } from '../../src/sefaz/response.js';
 import type { DistResult, DocKind } from '../../src/sefaz/types.js';
-import { hasReference, referencePath } from '../helpers/reference.js';
+import { samplePath } from '../helpers/reference.js';
 import { procEventoXml, resNFeXml, retDistDFeInt } from './retDist.js';
 
 const KEY = '41241275104406000547550010001618511133300785';
@@ -28,7 +28,7 @@ interface ExpectedSample {
   docs: ExpectedDoc[];
 }
 
-// Every retDistDFeInt in ../shared/reference/samples, read by hand from the files.
+// Every retDistDFeInt in test/fixtures/samples, read by hand from the files.
 const SAMPLES: Record<string, ExpectedSample> = {
   'nfelib_test_client_dfe_retDistDFeInt_138_soap11.xml': {
     cStat: '138', xMotivo: 'Documento(s) localizado(s)', tpAmb: '1', verAplic: '1.4.0', dhResp: '2022-04-04T11:54:49-03:00',
@@ -82,11 +82,11 @@ const SAMPLES: Record<string, ExpectedSample> = {
   },
 };
 
-const sample = (name: string) => readFileSync(referencePath('samples', name));
+const sample = (name: string) => readFileSync(samplePath(name));
 
-describe.skipIf(!hasReference())('the reference samples', () => {
+describe('the reference samples', () => {
   it('the table above covers every retDistDFeInt in samples/', () => {
-    const withRet = readdirSync(referencePath('samples'))
+    const withRet = readdirSync(samplePath())
       .filter((f) => f.endsWith('.xml') && sample(f).toString('utf8').includes('<retDistDFeInt'));
     expect(withRet.sort()).toEqual(Object.keys(SAMPLES).sort());
   });
@@ -101,7 +101,7 @@ describe.skipIf(!hasReference())('the reference samples', () => {
         wantDocs.map((d) => ({ NSU: d.NSU, schema: d.schema, kind: d.kind, chNFe: d.chNFe, decodeError: null })),
       );
       docs.forEach((d, i) => {
-        const file = readFileSync(referencePath('samples', 'docZip', wantDocs[i]!.file));
+        const file = readFileSync(samplePath('docZip', wantDocs[i]!.file));
         expect(d.xml?.equals(file)).toBe(true);
         // The raw bytes are the gzip SEFAZ sent, magic number and all.
         expect(d.gzip.subarray(0, 2).toString('hex')).toBe('1f8b');

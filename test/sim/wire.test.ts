@@ -6,7 +6,7 @@ import { makeTestCA } from '../../src/cert/testMaterial.js';
 import { buildDistEnvelope, SOAP_NAMESPACES } from '../../src/sefaz/envelope.js';
 import { DIST_PATH } from '../../src/sefaz/endpoints.js';
 import { parseDistResponse, parseSoapFault } from '../../src/sefaz/response.js';
-import { hasReference, referencePath } from '../helpers/reference.js';
+import { samplePath } from '../helpers/reference.js';
 import { makeClientIdentity } from '../transport/tlsFixtures.js';
 import { CERT_CNPJ, branch, distNSU, useHarness } from './harness.js';
 import { raw } from './raw.js';
@@ -30,7 +30,7 @@ describe('answers', () => {
     const a = await raw({ url: h.sim.distUrl, ca: h.material.ca, identity: identity(), body: env.body, headers: { 'Content-Type': env.contentType } });
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('application/soap+xml; charset=utf-8');
-    const real = readFileSync(referencePath('samples', 'real_AN_retDistDFeInt_single_138_2024_soap12.xml'), 'utf8');
+    const real = readFileSync(samplePath('real_AN_retDistDFeInt_single_138_2024_soap12.xml'), 'utf8');
     const shape = (xml: string): string =>
       xml
         .replace(/(<docZip NSU="[0-9]{15}" schema="[^"]+">[A-Za-z0-9+/=]+<\/docZip>)+/g, '<docZip NSU schema>…</docZip>')
@@ -55,7 +55,7 @@ describe('answers', () => {
     expect(h.sim.calls().at(-1)).toMatchObject({ cnpj, soap: '1.1', cStat: '138' });
   });
 
-  it.skipIf(!hasReference())('carry a retDistDFeInt valid against retDistDFeInt_v1.01.xsd', async () => {
+  it('carry a retDistDFeInt valid against retDistDFeInt_v1.01.xsd', async () => {
     const cnpj = branch(3);
     h.sim.addCompany(cnpj, { documents: 60 });
     const bodies: string[] = [];
@@ -70,15 +70,15 @@ describe('answers', () => {
     expect(errors).toEqual([[], [], []]);
   });
 
-  it.skipIf(!hasReference())('to the exact requests sped-nfe (PHP) builds, pretty-printed ones included', async () => {
+  it('to the exact requests sped-nfe (PHP) builds, pretty-printed ones included', async () => {
     const cnpj = branch(7);
     h.sim.addCompany(cnpj, { documents: 250 });
-    const distSample = readFileSync(referencePath('samples', 'spednfe_req_dfe_distNSU_soap12.xml'), 'utf8')
+    const distSample = readFileSync(samplePath('spednfe_req_dfe_distNSU_soap12.xml'), 'utf8')
       .replace('<tpAmb>1</tpAmb>', '<tpAmb>2</tpAmb>')
       .replace('58716523000119', cnpj);
     const dist = parseDistResponse((await h.post(distSample, 'application/soap+xml;charset=utf-8;action="http://www.portalfiscal.inf.br/nfe/wsdl/NFeDistribuicaoDFe/nfeDistDFeInteresse"')).body);
     expect([dist.cStat, dist.ultNSU, dist.docs.length]).toEqual(['138', '000000000000050', 50]);
-    const consBody = readFileSync(referencePath('samples', 'spednfe_exemplo_xml_dist_dfe_consNSU_body.xml'), 'utf8')
+    const consBody = readFileSync(samplePath('spednfe_exemplo_xml_dist_dfe_consNSU_body.xml'), 'utf8')
       .replace('93623057000128', cnpj)
       .replace('000000000000200', '000000000000201');
     const cons = parseDistResponse(

@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { referencePath } from '../helpers/reference.js';
+import { sefazSchemaPath } from '../helpers/reference.js';
 
 /**
- * Validates documents against an official schema of ../shared/reference/xsd with
+ * Validates documents against an official schema of schemas/sefaz with
  * xmllint-wasm (the folder's other .xsd files preloaded for include/import), in a single
  * xmllint run. Returns each document's error messages ([] when valid).
  */
 export async function validateAll(folder: string, mainXsd: string, xmls: readonly string[]): Promise<string[][]> {
-  const dir = referencePath('xsd', folder);
+  const dir = sefazSchemaPath(folder);
   const preload = readdirSync(dir)
     .filter((f) => f.endsWith('.xsd') && f !== mainXsd)
     .map((f) => ({ fileName: f, contents: readFileSync(join(dir, f), 'utf8') }));
