@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { CompanyConfig, Config } from '../config/index.js';
 import { formatInstant } from '../rules/describe.js';
+import { formatCnpj } from '../sefaz/identifiers.js';
 import { formatLocalDate, formatLocalTime } from '../time/zone.js';
 import type { CompanyStatus, StatusReport } from '../status/index.js';
 import { html, raw, type Html } from './html.js';
@@ -106,12 +107,6 @@ function at(iso: string, v: View, round: 'up' | 'down'): string {
 const nsu = (value: string | null): string => (value === null ? '-' : value.replace(/^0+(?=\d)/, ''));
 const none = html`<span class="none">-</span>`;
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-
-/** 12.345.678/0001-95 (alphanumeric CNPJs too); anything else as it is. */
-export function formatCnpj(cnpj: string): string {
-  const m = /^([0-9A-Z]{2})([0-9A-Z]{3})([0-9A-Z]{3})([0-9A-Z]{4})([0-9]{2})$/.exec(cnpj);
-  return m === null ? cnpj : `${m[1]}.${m[2]}.${m[3]}/${m[4]}-${m[5]}`;
-}
 
 function isSuspended(c: Loose): boolean {
   return c.suspended !== null || c.nextReason === 'suspended';

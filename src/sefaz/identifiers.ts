@@ -51,6 +51,12 @@ export function cnpjProblem(cnpj: string): string | null {
   return null;
 }
 
+/** 12.345.678/0001-95, alphanumeric CNPJs alike (12.ABC.345/01DE-35); anything else as it is. */
+export function formatCnpj(cnpj: string): string {
+  const m = /^([0-9A-Z]{2})([0-9A-Z]{3})([0-9A-Z]{3})([0-9A-Z]{4})([0-9]{2})$/.exec(cnpj);
+  return m === null ? cnpj : `${m[1]}.${m[2]}.${m[3]}/${m[4]}-${m[5]}`;
+}
+
 /** First 8 characters: shared by a company's head office and branches. */
 export function cnpjBase(cnpj: string): string {
   return cnpj.slice(0, 8);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/http/metrics.js';
-import { formatCnpj } from '../../src/http/page.js';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
+import { formatCnpj } from '../../src/sefaz/identifiers.js';
 import { available } from '../helpers/reference.js';
 import { BLOCKED, BLOCKED_UNTIL_SHOWN, DRAINING, EXPIRED, NAMES, buildFixture, memoryLogger, type Fixture } from './fixture.js';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.js';
-import { PAGE_CSP, formatCnpj, renderStatusPage } from '../../src/http/page.js';
+import { PAGE_CSP, renderStatusPage } from '../../src/http/page.js';
+import { formatCnpj } from '../../src/sefaz/identifiers.js';
 import { statusOf, type CompanyStatus, type StatusReport } from '../../src/status/index.js';
 import { BLOCKED, BLOCKED_UNTIL_SHOWN, DRAINING, EXPIRED, WAITING, buildFixture, type Fixture } from './fixture.js';
 
