@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ENDPOINTS, tpAmbOf } from '../sefaz/endpoints.js';
-import { UF_CODES } from '../sefaz/identifiers.js';
+import { formatCnpj, UF_CODES } from '../sefaz/identifiers.js';
 import { ConfigError } from './errors.js';
 import { schemaProblems, yamlProblems } from './problems.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
@@ -46,7 +46,8 @@ function toConfig(raw: ConfigFile, file: string): Config {
   const defaults = ENDPOINTS[raw.environment];
   const companies: CompanyConfig[] = raw.companies.map((c) => ({
     cnpj: c.cnpj,
-    name: c.name,
+    // A list of thousands of CNPJs from a spreadsheet need not invent names.
+    name: c.name ?? formatCnpj(c.cnpj),
     uf: c.uf,
     cUFAutor: UF_CODES[c.uf],
     certificate: { pfx: resolve(base, c.certificate.pfx), password: passwordSource(c.certificate, base) },

@@ -253,9 +253,10 @@ const company = z
     {
       cnpj,
       name: z
-        .string(expecting('the company\'s name (for status and logs)'))
-        .min(1, expecting('a non-empty name'))
-        .describe('A name for the company, shown in status and logs.'),
+        .string(expecting('the company\'s name for status and logs (or no name key: the CNPJ is shown)'))
+        .min(1, expecting('a non-empty name (or no name key: the CNPJ is shown)'))
+        .optional()
+        .describe('A name for the company, shown in status and logs. Default: its CNPJ, formatted (12.345.678/0001-95).'),
       uf,
       certificate,
       window: captureWindow,
@@ -274,7 +275,7 @@ const company = z
       contacts: contacts.describe("This company's own contacts (the global contacts are notified too)."),
       monthlyLimit: monthlyLimit.optional(),
     },
-    expecting('a mapping with cnpj, name, uf and certificate'),
+    expecting('a mapping with cnpj, uf and certificate'),
   )
   .describe('One company (CNPJ) to keep in sync.');
 

@@ -38,6 +38,7 @@ export type PasswordSource =
 export interface CompanyConfig {
   /** 14 characters, numeric or alphanumeric, check digits verified. */
   cnpj: string;
+  /** As configured; without one, the CNPJ formatted (12.345.678/0001-95). */
   name: string;
   uf: UF;
   /** IBGE code of `uf`, as sent in distDFeInt. */

@@ -5,7 +5,8 @@ import type { CompanyLimitView, LimitsReport } from './report.js';
 import { localDateTime, reactivateCommand } from './words.js';
 
 const GAP = '  ';
-const NAME_WIDTH = 16;
+// A company without a name shows its formatted CNPJ (18 characters): whole, not cut.
+const NAME_WIDTH = 18;
 const HEADER = ['CNPJ', 'NAME', 'PERIOD', 'USED', 'LIMIT', 'ON LIMIT', 'STATE'];
 const RIGHT = new Set([3, 4]);
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig, resolveConfigPath, type Config } from '../../src/config/index.js';
 import { DfeSyncError } from '../../src/errors.js';
 import { ENDPOINTS } from '../../src/sefaz/endpoints.js';
+import { cnpjCheckDigits } from '../../src/sefaz/identifiers.js';
 
 const FILE = '/etc/dfe-sync/config.yaml';
 const CNPJ_A = '11222333000181';
@@ -176,6 +177,41 @@ log: { level: debug }
   });
 });
 
+describe('companies[].name', () => {
+  /** A file whose companies are these CNPJs, written as a spreadsheet export would: no names. */
+  const nameless = (cnpjs: readonly string[], extra = ''): string =>
+    `environment: production\nstateDir: /var/lib/dfe-sync\ncompanies:\n${cnpjs
+      .map((c) => `  - { cnpj: "${c}", uf: SP, certificate: { pfx: a.pfx, passwordEnv: P }${extra} }\n`)
+      .join('')}`;
+
+  it('defaults to the CNPJ, formatted, numeric and alphanumeric alike; a given name stays', () => {
+    const config = parseConfig(`${nameless([CNPJ_A, CNPJ_ALNUM])}  - { cnpj: "${CNPJ_B}", name: Comercial Sul, uf: RS, certificate: { pfx: b.pfx, passwordEnv: P } }\n`, FILE);
+    expect(config.companies.map((c) => [c.cnpj, c.name])).toEqual([
+      [CNPJ_A, '11.222.333/0001-81'],
+      [CNPJ_ALNUM, '12.ABC.345/01DE-35'],
+      [CNPJ_B, 'Comercial Sul'],
+    ]);
+  });
+
+  it('loads 5,000 CNPJs from a spreadsheet without inventing a name for any', () => {
+    const cnpjs = Array.from({ length: 5000 }, (_, i) => {
+      const base = `${String(10_000_000 + i * 17)}${String(1 + (i % 3)).padStart(4, '0')}`;
+      return base + cnpjCheckDigits(base);
+    });
+    const config = parseConfig(nameless(cnpjs), FILE);
+    expect(config.companies).toHaveLength(5000);
+    expect(config.companies.filter((c) => c.name !== `${c.cnpj.slice(0, 2)}.${c.cnpj.slice(2, 5)}.${c.cnpj.slice(5, 8)}/${c.cnpj.slice(8, 12)}-${c.cnpj.slice(12)}`)).toEqual([]);
+  });
+
+  it('refuses an empty or non-text name, saying the key may be left out', () => {
+    const e = configError(() => parseConfig(nameless([CNPJ_A, CNPJ_B]).replace('uf: SP', 'name: "", uf: SP').replace(`"${CNPJ_B}", uf: SP`, `"${CNPJ_B}", name: [ACME], uf: SP`), FILE));
+    expect(e.problems).toEqual([
+      'companies[0].name: expected a non-empty name (or no name key: the CNPJ is shown), got "" (line 4)',
+      'companies[1].name: expected the company\'s name for status and logs (or no name key: the CNPJ is shown), got a list (line 5)',
+    ]);
+  });
+});
+
 describe('error messages: file, key path, what is expected', () => {
   it('names the file and the key path, with cnpjProblem\'s words and the line', () => {
     const e = configError(() => parseConfig(withCompany('', '"1234"'), FILE));
@@ -230,7 +266,6 @@ log: { level: verbose }
       'environment: expected production or homologation, got "prod" (line 2)',
       'stateDir: expected the directory holding dfe-sync\'s database (absolute, or relative to this file\'s directory), got 42 (line 3)',
       'timezone: expected an IANA time zone such as America/Sao_Paulo, got "Mars/Olympus_Mons" (line 4)',
-      'companies[0].name: missing: expected the company\'s name (for status and logs)',
       'companies[0].uf: expected a state (UF) in capital letters, such as SP or RJ, got "sp" (line 7)',
       'companies[0].certificate: expected exactly one of passwordFile, passwordEnv or passwordCredential, found none (line 8)',
       'companies[0].window: "25:00-26:00" is not a capture window: expected "24h" or a range "HH:MM-HH:MM" (e.g. "05:00-19:00", or "19:00-05:00" to cross midnight) (line 9)',
